@@ -1,0 +1,57 @@
+/**
+ * What a `seprune` command is: its options (each with a description, so `--help` is generated),
+ * its positionals, and a run function returning both the JSON object `--json` prints and the
+ * text a person reads.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  description: string;
+  /** Shown in --help after the flag, e.g. "N" or "PATH". */
+  value?: string;
+  default?: string | boolean;
+}
+
+export interface PositionalSpec {
+  name: string;
+  required: boolean;
+  variadic?: boolean;
+  description: string;
+}
+
+export interface Progress {
+  /** Reports progress of a long step; the CLI draws a bar on a TTY (never with --json). */
+  update(label: string, done: number, total: number): void;
+  done(): void;
+}
+
+export interface CommandContext {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  json: boolean;
+  progress: Progress;
+  /** Status lines for a person (stderr), silent with --json. */
+  log(line: string): void;
+}
+
+export interface CommandResult {
+  json: unknown;
+  text: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  positionals: PositionalSpec[];
+  examples?: string[];
+  run(ctx: CommandContext): Promise<CommandResult>;
+}
+
+/** Reads a string option (first value if given several times). */
+export function str(ctx: CommandContext, key: string): string | undefined {
+  const v = ctx.values[key];
+  if (Array.isArray(v)) return v[0];
+  return typeof v === 'string' ? v : undefined;
+}

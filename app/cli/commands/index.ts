@@ -1,0 +1,7 @@
+/** The command table of `seprune`; each command lives in its own module. */
+import type { CommandSpec } from '../command.js';
+import { inspectCommand } from './inspect.js';
+import { zooCommand } from './zoo.js';
+import { doctorCommand } from './doctor.js';
+
+export const COMMANDS: CommandSpec[] = [inspectCommand, zooCommand, doctorCommand];

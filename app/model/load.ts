@@ -1,0 +1,79 @@
+/**
+ * The model argument every command takes: `zoo:<name>[?options]`, a `.seprune` project file, or
+ * (through app/import) an `.onnx` file or a TF.js `model.json`. Returns the project and a content
+ * hash that identifies the exact weights (statistics and exports record it).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { extname, basename } from 'node:path';
+import { ModelError } from './errors.js';
+import { buildZooModel } from './zoo/index.js';
+import { decodeProject, encodeProject, type Project } from './project-file.js';
+import { writeFileAtomic, type WriteOptions } from '../util/atomic-write.js';
+import type { Graph } from './ir.js';
+import { nodeWeights } from './ir.js';
+
+export interface LoadedModel {
+  project: Project;
+  /** What the user passed, normalised (zoo spec or absolute-free path as given). */
+  source: string;
+  /** SHA-256 over the graph structure and weights (first 16 hex digits). */
+  hash: string;
+}
+
+/** Importers register here (app/import) so this module does not depend on every format. */
+export interface ModelReader {
+  name: string;
+  match(path: string, head: Uint8Array): boolean;
+  read(bytes: Uint8Array, path: string): Promise<Project> | Project;
+}
+const readers: ModelReader[] = [];
+export function registerReader(r: ModelReader): void {
+  if (!readers.some((x) => x.name === r.name)) readers.push(r);
+}
+
+export function graphHash(g: Graph): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ inputs: g.inputs, outputs: g.outputs, nodes: g.nodes.map((n) => ({ ...n, weights: undefined })) }));
+  for (const n of g.nodes) for (const [, w] of nodeWeights(n)) h.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  return h.digest('hex').slice(0, 16);
+}
+
+export async function loadModel(arg: string): Promise<LoadedModel> {
+  if (!arg) throw new ModelError('No model given; pass a file (.seprune, .onnx, model.json) or zoo:<name>.');
+  if (arg.startsWith('zoo:')) {
+    const graph = buildZooModel(arg.slice(4));
+    return { project: { graph, history: [] }, source: arg, hash: graphHash(graph) };
+  }
+  let bytes: Uint8Array;
+  try {
+    if (statSync(arg).isDirectory()) throw new ModelError(`Model path ${arg} is a folder; give the model file inside it.`);
+    bytes = readFileSync(arg);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ModelError(`Model file ${arg} does not exist.`);
+    if (code === 'EACCES') throw new ModelError(`Model file ${arg} cannot be read (permission denied).`);
+    throw new ModelError(`Model file ${arg} cannot be read: ${(e as Error).message}.`);
+  }
+  const head = bytes.subarray(0, 64);
+  let project: Project;
+  if (extname(arg) === '.seprune' || new TextDecoder().decode(head.subarray(0, 8)) === 'SEPRUNE\0') {
+    project = decodeProject(bytes, `Model file ${basename(arg)}`);
+  } else {
+    const reader = readers.find((r) => r.match(arg, head));
+    if (!reader) {
+      throw new ModelError(
+        `Model file ${basename(arg)} is not a format this tool reads (.seprune${readers.map((r) => `, ${r.name}`).join('')}).`,
+      );
+    }
+    project = await reader.read(bytes, arg);
+  }
+  return { project, source: arg, hash: graphHash(project.graph) };
+}
+
+export function saveProject(path: string, p: Project, o: WriteOptions = {}): number {
+  const chunks = encodeProject(p);
+  writeFileAtomic(path, chunks, o);
+  return chunks.reduce((a, c) => a + c.length, 0);
+}
