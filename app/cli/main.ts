@@ -5,20 +5,20 @@
  * stack is shown only with SEPRUNE_DEBUG=1).
  */
 import { parseArgs } from 'node:util';
-import type { CommandSpec } from './command.js';
+import type { CommandSpec, OptionSpec } from './command.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../model/errors.js';
 import { COMMANDS } from './commands/index.js';
 
-const COMMON = {
+const COMMON: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print one JSON object on stdout (for scripts).' },
   help: { type: 'boolean', short: 'h', description: 'Show this help.' },
-} as const;
+};
 
 function optionHelp(spec: CommandSpec): string {
   const rows = Object.entries({ ...spec.options, ...COMMON }).map(([k, o]) => {
-    const flag = `${'short' in o && o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ` ${('value' in o && o.value) || 'VALUE'}` : ''}`;
-    return [flag, o.description + ('default' in o && o.default !== undefined ? ` (default: ${String(o.default)})` : '')];
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
+    return [flag, o.description + (o.default !== undefined ? ` (default: ${String(o.default)})` : '')];
   });
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return rows.map(([f, d]) => `  ${f.padEnd(w)}${d}`).join('\n');
@@ -84,7 +84,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
     for (const [k, o] of Object.entries({ ...spec.options, ...COMMON })) {
-      options[k] = { type: o.type, ...('short' in o && o.short ? { short: o.short } : {}), ...('multiple' in o && o.multiple ? { multiple: true } : {}) };
+      options[k] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
     }
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (e) {

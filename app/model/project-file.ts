@@ -40,11 +40,13 @@ interface WeightRef {
   length: number;
 }
 
+type HeaderNode = Omit<Node, 'weights'> & { weights?: Record<string, WeightRef> };
+
 interface Header {
   format: 'seprune';
   blobBytes: number;
   blobSha256: string;
-  graph: Omit<Graph, 'nodes'> & { nodes: (Omit<Node, 'weights'> & { weights?: Record<string, WeightRef> })[] };
+  graph: Omit<Graph, 'nodes'> & { nodes: HeaderNode[] };
   preprocessing?: Preprocessing;
   labels?: string[];
   stats?: ExcitationStats;
@@ -56,16 +58,16 @@ const pad8 = (n: number) => (8 - (n % 8)) % 8;
 export function encodeProject(p: Project): Uint8Array[] {
   let floats = 0;
   const arrays: Float32Array[] = [];
-  const nodes = p.graph.nodes.map((n) => {
+  const nodes = p.graph.nodes.map((n): HeaderNode => {
     const ws = nodeWeights(n);
-    if (ws.length === 0) return { ...n };
+    if (ws.length === 0) return { ...n } as HeaderNode;
     const refs: Record<string, WeightRef> = {};
     for (const [k, v] of ws) {
       refs[k] = { offset: floats, length: v.length };
       floats += v.length;
       arrays.push(v);
     }
-    return { ...n, weights: refs };
+    return { ...n, weights: refs } as HeaderNode;
   });
   const blob = new Uint8Array(floats * 4);
   let off = 0;
@@ -125,7 +127,7 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
   const floats = new Float32Array(aligned.buffer, 0, aligned.length / 4);
   const nodes = header.graph.nodes.map((n) => {
     if (!NODE_KINDS.includes(n.kind)) throw new ModelError(`${what} contains a node of unknown kind "${String(n.kind)}".`);
-    if (!n.weights) return n as Node;
+    if (!n.weights) return n as unknown as Node;
     const w: Record<string, Float32Array> = {};
     for (const [k, ref] of Object.entries(n.weights)) {
       if (!ref || !Number.isInteger(ref.offset) || !Number.isInteger(ref.length) || ref.offset < 0 || ref.offset + ref.length > floats.length) {
@@ -133,7 +135,7 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
       }
       w[k] = floats.slice(ref.offset, ref.offset + ref.length);
     }
-    return { ...n, weights: w } as Node;
+    return { ...n, weights: w } as unknown as Node;
   });
   const graph: Graph = { ...header.graph, nodes };
   try {

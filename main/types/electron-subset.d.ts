@@ -1,0 +1,103 @@
+/**
+ * The small part of Electron's API that `main/` uses, declared by hand.
+ *
+ * Why: the `electron` package carries the real type declarations, but its install script downloads
+ * the Electron binary from a CDN that offline/CI machines cannot reach, so npm drops that optional
+ * dependency and the real types are absent. tsconfig.node.json maps the `electron` import to this
+ * file through `paths` so `main/` typechecks anyway. Every declaration here is a subset of the real
+ * one in electron.d.ts (same names, same signatures, fewer members); add only what main/ uses.
+ */
+
+export interface WebPreferences {
+  preload?: string;
+  contextIsolation?: boolean;
+  sandbox?: boolean;
+  nodeIntegration?: boolean;
+  webSecurity?: boolean;
+}
+
+export interface BrowserWindowConstructorOptions {
+  width?: number;
+  height?: number;
+  show?: boolean;
+  title?: string;
+  backgroundColor?: string;
+  webPreferences?: WebPreferences;
+}
+
+export interface WebFrameMain {
+  /** The frame's current URL. */
+  readonly url: string;
+}
+
+export interface IpcMainInvokeEvent {
+  /** The frame that sent the message; null once it has navigated away or been destroyed. */
+  readonly senderFrame: WebFrameMain | null;
+}
+
+export interface IpcMain {
+  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void;
+}
+
+export interface IpcRenderer {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+}
+
+export interface ContextBridge {
+  exposeInMainWorld(apiKey: string, api: unknown): void;
+}
+
+export interface HandlerDetails {
+  url: string;
+}
+
+export interface WebContents {
+  on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): this;
+  setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
+}
+
+export class BrowserWindow {
+  constructor(options?: BrowserWindowConstructorOptions);
+  static getAllWindows(): BrowserWindow[];
+  readonly webContents: WebContents;
+  loadURL(url: string): Promise<void>;
+  loadFile(filePath: string): Promise<void>;
+  once(event: 'ready-to-show', listener: () => void): this;
+  show(): void;
+}
+
+export interface OnHeadersReceivedListenerDetails {
+  url: string;
+  responseHeaders?: Record<string, string[]>;
+}
+
+export interface HeadersReceivedResponse {
+  responseHeaders?: Record<string, string | string[]>;
+}
+
+export interface WebRequest {
+  onHeadersReceived(
+    listener: (details: OnHeadersReceivedListenerDetails, callback: (response: HeadersReceivedResponse) => void) => void,
+  ): void;
+}
+
+export interface Session {
+  readonly webRequest: WebRequest;
+  setPermissionRequestHandler(
+    handler: ((webContents: WebContents, permission: string, callback: (permissionGranted: boolean) => void) => void) | null,
+  ): void;
+}
+
+export interface App {
+  whenReady(): Promise<void>;
+  getVersion(): string;
+  quit(): void;
+  on(event: 'window-all-closed', listener: () => void): this;
+  on(event: 'activate', listener: () => void): this;
+}
+
+export const app: App;
+export const ipcMain: IpcMain;
+export const ipcRenderer: IpcRenderer;
+export const contextBridge: ContextBridge;
+export const session: { readonly defaultSession: Session };

@@ -1,0 +1,8 @@
+/** The zoo as the UI lists it (names and descriptions only), served over IPC and HTTP alike. */
+import { ZOO } from '../app/model/zoo/index.js';
+import type { ZooListItem } from './ipc-contract.js';
+
+/** Every built-in zoo model, in zoo order. */
+export function zooList(): ZooListItem[] {
+  return ZOO.map(({ name, description }) => ({ name, description }));
+}
