@@ -3,5 +3,8 @@ import type { CommandSpec } from '../command.js';
 import { inspectCommand } from './inspect.js';
 import { zooCommand } from './zoo.js';
 import { doctorCommand } from './doctor.js';
+import { statsCommand } from './stats.js';
+import { evalCommand } from './eval.js';
+import { demoCommand } from './demo.js';
 
-export const COMMANDS: CommandSpec[] = [inspectCommand, zooCommand, doctorCommand];
+export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, zooCommand, doctorCommand, demoCommand];
