@@ -100,5 +100,27 @@ test('the registry names every criterion and rejects unknown ones', () => {
   assert.throws(() => criterion('magic'), /Unknown importance criterion/);
   const g = buildZooModel('se-mobilenet-demo');
   const { groups } = buildGroups(g, { residual: 'freeze' });
-  assert.throws(() => criterion('taylor')(groups[0], { graph: g, seed: 0 }), /not available yet/);
+  assert.throws(() => criterion('taylor')(groups[0], { graph: g, seed: 0 }), /needs a gradient pass/);
+});
+
+test('taylor scores (Σ w·∂L/∂w)² over the channel\'s filters and BN γ/β', () => {
+  const g = buildZooModel('se-mobilenet-demo');
+  const { groups } = buildGroups(g, { residual: 'freeze' });
+  const grp = groups.find((x) => x.producers.length === 1 && g.nodes.find((n) => n.name === x.producers[0])?.kind === 'conv2d')!;
+  const conv = g.nodes.find((n) => n.name === grp.producers[0]) as Extract<(typeof g.nodes)[number], { kind: 'conv2d' }>;
+  const bn = g.nodes.find((n) => n.kind === 'batchnorm' && n.inputs[0] === conv.name) as Extract<(typeof g.nodes)[number], { kind: 'batchnorm' }>;
+  const O = conv.attrs.filters;
+  const gk = new Float32Array(conv.weights.kernel.length).map((_, i) => ((i * 7) % 5) - 2);
+  const gg = new Float32Array(O).map((_, i) => i % 3);
+  const gradients = new Map([[`${conv.name}/kernel`, gk], [`${bn.name}/gamma`, gg], [`${bn.name}/beta`, new Float32Array(O)]]);
+  bn.weights.gamma.forEach((_, i) => (bn.weights.gamma[i] = 0.5 + i / O));
+  const s = criterion('taylor')(grp, { graph: g, seed: 0, gradients });
+  const t = grp.tensors.find((x) => x.tensor === conv.name)!;
+  for (const i of [0, 1, grp.size - 1]) {
+    const o = t.index[i];
+    let sum = 0;
+    for (let p = o; p < gk.length; p += O) sum += conv.weights.kernel[p] * gk[p];
+    sum += bn.weights.gamma[o] * gg[o];
+    assert.ok(Math.abs(s[i] - sum * sum) < 1e-6 * Math.max(1, sum * sum), `${s[i]} vs ${sum * sum}`);
+  }
 });

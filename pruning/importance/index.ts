@@ -7,12 +7,10 @@ import { seMeanNorm } from './se-mean-norm.js';
 import { l1 } from './l1.js';
 import { bnGamma } from './bn-gamma.js';
 import { random } from './random.js';
+import { taylor } from './taylor.js';
 
 export type { Criterion, ImportanceContext } from './types.js';
 
-const taylor: Criterion = () => {
-  throw new UserError('The taylor criterion is not available yet; use se-mean, se-mean-norm, l1, bn-gamma or random.');
-};
 
 export const CRITERIA: Record<string, Criterion> = {
   'se-mean': seMean,

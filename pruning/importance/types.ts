@@ -7,6 +7,8 @@ export interface ImportanceContext {
   graph: Graph;
   stats?: ExcitationStats;
   seed: number;
+  /** Mean loss gradients keyed `${node}/${weight}` (pruning/stats/gradients.ts), for taylor. */
+  gradients?: Map<string, Float32Array>;
   /** Criteria append a sentence here when they fall back or approximate (shown to the user). */
   notes?: string[];
 }

@@ -6,5 +6,6 @@ import { doctorCommand } from './doctor.js';
 import { statsCommand } from './stats.js';
 import { evalCommand } from './eval.js';
 import { demoCommand } from './demo.js';
+import { pruneCommand } from './prune.js';
 
-export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, zooCommand, doctorCommand, demoCommand];
+export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, zooCommand, doctorCommand, demoCommand];
