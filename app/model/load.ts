@@ -12,6 +12,7 @@ import { decodeProject, encodeProject, type Project } from './project-file.js';
 import { writeFileAtomic, type WriteOptions } from '../util/atomic-write.js';
 import type { Graph } from './ir.js';
 import { nodeWeights } from './ir.js';
+import { modelReaders } from '../import/index.js';
 
 export interface LoadedModel {
   project: Project;
@@ -21,16 +22,13 @@ export interface LoadedModel {
   hash: string;
 }
 
-/** Importers register here (app/import) so this module does not depend on every format. */
+/** One reader per format (app/import lists them): `match` looks at the path and first bytes. */
 export interface ModelReader {
   name: string;
   match(path: string, head: Uint8Array): boolean;
   read(bytes: Uint8Array, path: string): Promise<Project> | Project;
 }
-const readers: ModelReader[] = [];
-export function registerReader(r: ModelReader): void {
-  if (!readers.some((x) => x.name === r.name)) readers.push(r);
-}
+const readers: readonly ModelReader[] = modelReaders;
 
 export function graphHash(g: Graph): string {
   const h = createHash('sha256');

@@ -1,0 +1,9 @@
+/**
+ * The model readers `loadModel` (app/model/load.ts) tries, in order; each is one format
+ * (Netron-style `{ name, match, read }`).
+ */
+import type { ModelReader } from '../model/load.js';
+import { onnxReader } from './onnx/reader.js';
+import { tfjsReader } from './tfjs/reader.js';
+
+export const modelReaders: readonly ModelReader[] = [onnxReader, tfjsReader];
