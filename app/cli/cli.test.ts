@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,4 +63,16 @@ test('inspect works on every zoo model', () => {
     const j = JSON.parse(r.stdout);
     assert.ok(j.params > 0 && j.macs > 0 && j.seBlocks.length > 0, name);
   }
+});
+
+test('demo runs the main job and writes its report folder', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'seprune-demo-')), 'report');
+  const r = run('demo', '--out', dir, '--limit', '200', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.prune.macsAfter / j.macs > 0.45 && j.prune.macsAfter / j.macs < 0.55, `${j.prune.macsAfter / j.macs}`);
+  for (const f of Object.values(j.files) as string[]) assert.ok(readFileSync(f).length > 0, f);
+  const again = run('demo', '--out', dir);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already exists/);
 });

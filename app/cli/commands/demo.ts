@@ -1,11 +1,12 @@
 /**
  * `seprune demo`: the main job on the embedded default, end to end on the bundled data:
- * inspect → excitation statistics → evaluation, written to a report folder. Each later stage of
- * the pipeline (prune, fold, fine-tune, export) joins here as it lands.
+ * inspect → excitation statistics → evaluation → prune to 50% MACs with SE folding, written to a
+ * report folder. Later stages (fine-tune, export) join here as they land. Each step runs the
+ * same command code a user runs, so the demo exercises exactly the CLI's behaviour.
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandSpec } from '../command.js';
+import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
 import { loadModel, saveProject } from '../../model/load.js';
 import { summarize } from '../../model/summary.js';
@@ -15,6 +16,12 @@ import { evaluate } from '../../eval/evaluate.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UserError } from '../../model/errors.js';
 import { fmtCount, pct } from '../format.js';
+import { pruneCommand } from './prune.js';
+
+/** Runs another command's code with the given flags, sharing this command's progress and log. */
+async function runStep(spec: CommandSpec, parent: CommandContext, positionals: string[], values: CommandContext['values']) {
+  return spec.run({ ...parent, positionals, values: { ...values, json: true }, json: true });
+}
 
 export const demoCommand: CommandSpec = {
   name: 'demo',
@@ -37,7 +44,7 @@ export const demoCommand: CommandSpec = {
     const m = await loadModel(str(ctx, 'model') ?? 'zoo:se-resnet-demo');
     const g = m.project.graph;
     const summary = summarize(g);
-    ctx.log(`1/3 model ${m.source}: ${fmtCount(summary.params)} params, ${fmtCount(summary.macs)} MACs, ${summary.seBlocks.length} SE blocks`);
+    ctx.log(`1/4 model ${m.source}: ${fmtCount(summary.params)} params, ${fmtCount(summary.macs)} MACs, ${summary.seBlocks.length} SE blocks`);
     const preprocess = m.project.preprocessing ?? { mean: [0], std: [1], channels: 1 as const };
     const train = await openDataset({ data: 'fashion-mnist', split: 'train', preprocess });
     const test = await openDataset({ data: 'fashion-mnist', split: 'test', preprocess });
@@ -48,16 +55,29 @@ export const demoCommand: CommandSpec = {
       seed: 0,
       progress: ctx.progress,
     });
-    ctx.log(`2/3 statistics over ${stats.n} images (${stats.engine})`);
+    ctx.log(`2/4 statistics over ${stats.n} images (${stats.engine})`);
     const ev = await evaluate(g, test, sampleIndices(await test.labels(), limit, 0), { progress: ctx.progress });
-    ctx.log(`3/3 top-1 ${pct(ev.top1)} on ${ev.n} test images (${ev.engine})`);
+    ctx.log(`3/4 top-1 ${pct(ev.top1)} on ${ev.n} test images (${ev.engine})`);
     const files = {
       stats: join(out, 'stats.json'),
       project: join(out, 'model.seprune'),
+      pruned: join(out, 'pruned.seprune'),
       report: join(out, 'report.json'),
     };
     writeFileAtomic(files.stats, new TextEncoder().encode(JSON.stringify(stats)), { force: true });
     saveProject(files.project, { ...m.project, preprocessing: preprocess, labels: test.classes, stats, history: [...m.project.history, { step: 'demo', at: new Date().toISOString(), details: {} }] }, { force: true });
+    const pruned = (
+      await runStep(pruneCommand, ctx, [files.project], {
+        data: 'fashion-mnist',
+        limit: String(limit),
+        'target-macs': '0.5',
+        residual: 'couple',
+        'fold-se': 'auto',
+        out: files.pruned,
+        force: true,
+      })
+    ).json as { macsAfter: number; paramsAfter: number; top1Before: number; top1After: number; seBlocks: { block: string; decision: string; reason: string }[] };
+    ctx.log(`4/4 pruned to ${pct(pruned.macsAfter / summary.macs, 1)} of the MACs: top-1 ${pct(pruned.top1Before)} → ${pct(pruned.top1After)} before fine-tuning`);
     const report = {
       model: m.source,
       data: { train: train.source, test: test.source },
@@ -65,6 +85,7 @@ export const demoCommand: CommandSpec = {
       macs: summary.macs,
       seBlocks: stats.blocks.map((b) => ({ name: b.name, identityDistance: b.identityDistance, inputDependence: b.inputDependence })),
       eval: { n: ev.n, top1: ev.top1, top5: ev.top5, engine: ev.engine },
+      prune: pruned,
       seconds: (Date.now() - t0) / 1000,
       files,
     };
