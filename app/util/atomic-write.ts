@@ -26,6 +26,7 @@ export function checkWritable(path: string, o: WriteOptions = {}): void {
   }
   const dir = dirname(target);
   if (!existsSync(dir)) throw new UserError(`Output folder ${dir} does not exist.`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`Output folder ${dir} is a file, not a folder.`);
 }
 
 export function writeFileAtomic(path: string, chunks: Uint8Array | Uint8Array[], o: WriteOptions = {}): void {
@@ -54,6 +55,8 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | Uint8Array[],
           ? 'the disk is full'
           : code === 'EROFS'
             ? 'the file system is read-only'
+            : code === 'ENOTDIR'
+              ? 'a part of the path is a file, not a folder'
             : (e as Error).message;
     throw new UserError(`Could not write ${path}: ${why}.`);
   }

@@ -6,6 +6,8 @@ import { doctorCommand } from './doctor.js';
 import { statsCommand } from './stats.js';
 import { evalCommand } from './eval.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
 import { pruneCommand } from './prune.js';
+import { finetuneCommand } from './finetune.js';
 
-export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, zooCommand, doctorCommand, demoCommand];
+export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, finetuneCommand, zooCommand, doctorCommand, demoCommand, exportCommand];

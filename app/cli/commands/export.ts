@@ -1,0 +1,126 @@
+/**
+ * `seprune export <model> --format onnx|tflite|tfjs --quant fp32|fp16|int8 --out PATH`: writes the
+ * model for mobile or web through the export registry, verifies the written file in a runtime
+ * this project did not write (on by default), and reports accuracy, drift, size and latency.
+ */
+import type { CommandSpec, CommandContext } from '../command.js';
+import { str } from '../command.js';
+import { loadModel, type LoadedModel } from '../../model/load.js';
+import { DATA_OPTIONS, parseDataOptions, checkInputShape, type ParsedData } from '../data-options.js';
+import { openDataset, sampleIndices } from '../../data/index.js';
+import { UserError } from '../../model/errors.js';
+import { pct } from '../format.js';
+import { exportModel } from '../../../export/export-model.js';
+import { findExporter } from '../../../export/registry.js';
+import { checkOutput } from '../../../export/write-output.js';
+import { exportMetadata } from '../../../export/metadata.js';
+import type { CalibBatch, CalibMethod } from '../../../export/types.js';
+import type { EvalBatch } from '../../../export/verify/measure.js';
+
+/** Calibration images when --limit is not given. */
+const DEFAULT_CALIB_LIMIT = 500;
+const BATCH = 64;
+
+async function loadBatches(ctx: CommandContext, m: LoadedModel, d: ParsedData, limit: number | undefined, what: string): Promise<EvalBatch[]> {
+  const ds = await openDataset(d);
+  checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+  const indices = sampleIndices(await ds.labels(), limit, d.seed);
+  ctx.log(`${what}: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
+  const out: EvalBatch[] = [];
+  let done = 0;
+  for await (const b of ds.batches(indices, BATCH)) {
+    if (b.y.length) out.push({ x: b.x, y: b.y, n: b.y.length });
+    done += b.y.length + b.skipped.length;
+    ctx.progress.update(`reading ${what} images`, done, indices.length);
+  }
+  ctx.progress.done();
+  return out;
+}
+
+export const exportCommand: CommandSpec = {
+  name: 'export',
+  summary: 'Export for mobile and web (ONNX, TFLite, TF.js; fp32, fp16, int8) and verify the written file in an independent runtime.',
+  options: {
+    ...DATA_OPTIONS,
+    format: { type: 'string', value: 'onnx|tflite|tfjs', description: 'Output format.' },
+    quant: { type: 'string', value: 'fp32|fp16|int8', description: 'Precision.', default: 'fp32' },
+    opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
+    calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the --data set).' },
+    'calib-method': { type: 'string', value: 'minmax|percentile', description: 'How activation ranges are taken from the calibration set.', default: 'minmax' },
+    'no-gate-aware': { type: 'boolean', description: 'Quantize the SE gate path too (by default int8 keeps it in float).' },
+    'no-verify': { type: 'boolean', description: 'Skip loading and measuring the written file in its runtimes.' },
+    out: { type: 'string', value: 'PATH', description: 'Output file (a folder for tfjs).' },
+    force: { type: 'boolean', description: 'Replace an existing output.' },
+  },
+  positionals: [{ name: 'model', required: true, description: 'A model file or zoo:<name>.' }],
+  examples: [
+    'seprune export zoo:se-mobilenet-demo --format onnx --quant int8 --calib fashion-mnist --data fashion-mnist --limit 500 --out model.onnx',
+    'seprune export model.seprune --format tfjs --quant fp16 --out web-model --data fashion-mnist --json',
+  ],
+  async run(ctx) {
+    const format = str(ctx, 'format');
+    if (!format) throw new UserError('Pass --format onnx, tflite or tfjs.');
+    const out = str(ctx, 'out');
+    if (!out) throw new UserError('Pass --out <path> for the exported model.');
+    const quant = str(ctx, 'quant') ?? 'fp32';
+    const opsetText = str(ctx, 'opset') ?? '13';
+    const opset = Number(opsetText);
+    if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new UserError(`--opset must be an integer from 13 to 17, got "${opsetText}".`);
+    const method = str(ctx, 'calib-method') ?? 'minmax';
+    if (method !== 'minmax' && method !== 'percentile') throw new UserError(`--calib-method must be minmax or percentile, got "${method}".`);
+    const verify = ctx.values['no-verify'] !== true;
+
+    // Fail on a bad format or output before reading any images.
+    const exporter = findExporter(format, quant);
+    checkOutput(out, exporter.output, { force: ctx.values.force === true, protect: [ctx.positionals[0]] });
+    const m = await loadModel(ctx.positionals[0]);
+    const data = parseDataOptions(ctx, m, { required: false, defaultSplit: 'test' });
+    const calibOpts = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train', flag: 'calib' }) ?? (data ? { ...data } : undefined);
+    let calib: (() => AsyncIterable<CalibBatch>) | undefined;
+    if (quant === 'int8') {
+      if (!calibOpts) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data <dataset>).');
+      const batches = await loadBatches(ctx, m, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
+      calib = async function* () {
+        yield* batches;
+      };
+    }
+    const verifyData = verify && data ? await loadBatches(ctx, m, data, data.limit, 'verification') : undefined;
+    if (verify && !data) ctx.log('verification without --data: the file is loaded and compared with the float model on 8 probe images; pass --data for accuracy.');
+    const probe = verify && !data ? [probeBatch(m.project.graph.inputs[0].shape, 8)] : undefined;
+
+    const r = await exportModel({
+      graph: m.project.graph,
+      format,
+      quant: quant as 'fp32',
+      meta: exportMetadata(m),
+      opset,
+      calib,
+      calibMethod: method as CalibMethod,
+      gateAware: ctx.values['no-gate-aware'] !== true,
+      out,
+      force: ctx.values.force === true,
+      protect: [ctx.positionals[0]],
+      verify,
+      verifyData: verifyData ?? probe,
+    });
+    const lines = [`wrote ${r.file} (${r.format} ${r.quant}, ${r.bytes} bytes)`, ...r.notes.map((n) => `  ${n}`)];
+    for (const v of r.verifyAll) {
+      const acc = v.top1 === null ? '' : `top-1 ${pct(v.top1)} (float ${pct(v.top1Float ?? 0)}), `;
+      lines.push(`${v.runtime}: ${acc}argmax agreement ${pct(v.agreement)} on ${v.n} images, max |Δ logits| ${v.maxAbsDiff.toExponential(2)}, batch-1 latency ${v.latencyMs.toFixed(2)} ms`);
+    }
+    if (!verify) lines.push('not verified (--no-verify)');
+    return { json: { model: m.source, ...r }, text: lines.join('\n') };
+  },
+};
+
+/** Deterministic unlabelled images in [0, 1] for a load-and-run check without a dataset. */
+function probeBatch(shape: number[], n: number): EvalBatch {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * size);
+  let s = 12345;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s >>> 8) / 16777216;
+  }
+  return { x, n };
+}

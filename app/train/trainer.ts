@@ -1,0 +1,294 @@
+/**
+ * The fine-tuning loop on the IR executor: shuffled (seeded) mini-batches with augmentation,
+ * cross-entropy with label smoothing or distillation from a teacher graph, SGD/AdamW under a
+ * warm-up + cosine or one-cycle schedule, a checkpoint after every epoch, resume, and cancel
+ * through an AbortSignal. The graph passed in is never modified; the trained one is returned.
+ *
+ * Determinism: each epoch's order and augmentation come from `seed` and the epoch number only,
+ * and the checkpoint holds the exact float32 weights, BN statistics and optimiser slots, so a run
+ * resumed from epoch k follows the same steps as one that never stopped.
+ */
+import type { Graph } from '../model/ir.js';
+import type { Dataset } from '../data/types.js';
+import { sampleIndices } from '../data/sampling.js';
+import { UserError } from '../model/errors.js';
+import { Rng } from '../model/random.js';
+import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
+import { forward } from '../engine/executor.js';
+import { createParams, writeBack, type ParamStore } from '../engine/params.js';
+import { createOptimizer, type OptimizerKind } from './optimizers.js';
+import { learningRate, type ScheduleKind, type ScheduleOptions } from './schedule.js';
+import { augmentBatch, type AugmentOptions } from './augment.js';
+import { trainingLoss } from './loss.js';
+import { checkpointExists, loadCheckpoint, saveCheckpoint, type EpochSummary, type RunConfig } from './checkpoint.js';
+
+export type { EpochSummary } from './checkpoint.js';
+
+export interface TrainOptions {
+  epochs: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Peak learning rate; default 0.05 for SGD, 1e-3 for AdamW. */
+  lr?: number;
+  /** Default 'sgd'. */
+  optimizer?: OptimizerKind;
+  /** SGD momentum (default 0.9) and Nesterov (default false). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** Default 'cosine'. */
+  schedule?: ScheduleKind;
+  /** Warm-up length in epochs (fractions allowed); default 0 (one-cycle then warms up over 30% of the run). */
+  warmup?: number;
+  /** Default 5e-4 for SGD, 0.01 for AdamW; never applied to biases or BN. */
+  weightDecay?: number;
+  /** Default 0. */
+  labelSmoothing?: number;
+  /** Default flip + 2-pixel shift; false for none. */
+  augment?: AugmentOptions | false;
+  /** Distil from this graph (same input and number of classes). */
+  teacher?: Graph;
+  /** Distillation temperature, default 4. */
+  temperature?: number;
+  /** Weight of the distillation term, default 0.5 (used only with a teacher). */
+  alpha?: number;
+  /** Default 0. */
+  seed?: number;
+  /** Dataset records to train on; default every record with a valid label. */
+  indices?: number[];
+  /** Write a checkpoint here after every epoch. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir (a fresh start when there is none). */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (ev: TrainProgress) => void;
+  /** Called after each epoch (after its checkpoint is written). */
+  onEpoch?: (s: EpochSummary) => void;
+}
+
+export interface TrainProgress {
+  /** 1-based epoch being trained, of `epochs`. */
+  epoch: number;
+  epochs: number;
+  /** Steps done in this epoch, of `steps`. */
+  step: number;
+  steps: number;
+  /** Running mean loss and accuracy over this epoch so far. */
+  loss: number;
+  accuracy: number;
+  lr: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainResult {
+  graph: Graph;
+  /** Epochs completed (including those of a resumed checkpoint). */
+  epochs: number;
+  /** Training throughput of this run (data, augmentation, forward, backward and update). */
+  imagesPerSecond: number;
+  backend: string;
+  history: EpochSummary[];
+  /** The epoch the run continued from, when it resumed a checkpoint. */
+  resumedFrom?: number;
+}
+
+/** Defaults that depend on the optimiser. */
+export const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, adamw: 1e-3 };
+export const DEFAULT_WEIGHT_DECAY: Record<OptimizerKind, number> = { sgd: 5e-4, adamw: 0.01 };
+
+/** Thrown when the signal aborts a run; the last checkpoint (if any) is left as it was. */
+export class TrainingCancelled extends UserError {
+  constructor(
+    readonly epoch: number,
+    readonly lastCheckpoint: number | undefined,
+    dir: string | undefined,
+  ) {
+    super(
+      `Fine-tuning was cancelled during epoch ${epoch}` +
+        (dir && lastCheckpoint !== undefined ? `; the checkpoint of epoch ${lastCheckpoint} in ${dir} can be resumed with --resume.` : '.'),
+    );
+    this.name = 'TrainingCancelled';
+  }
+}
+
+/** Independent seeded streams per epoch (order, augmentation). */
+function epochRng(seed: number, epoch: number, stream: number): Rng {
+  return new Rng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0);
+}
+
+/** A structural fingerprint: node names, kinds, wiring and attributes (not weights). */
+function structure(g: Graph): string {
+  return JSON.stringify(g.nodes.map((n) => [n.name, n.kind, n.inputs, n.attrs]));
+}
+
+function checkLogits(t: tf.Tensor, classes: number, what: string): void {
+  if (t.rank !== 2 || t.shape[1] !== classes) {
+    throw new UserError(`${what} outputs ${t.shape.slice(1).join('×')} values per image but the dataset has ${classes} classes.`);
+  }
+}
+
+export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<TrainResult> {
+  if (!gradientsAvailable()) throw new Error(`training needs tfjs gradients: ${gradientsProblem()}`);
+  const optimizer = o.optimizer ?? 'sgd';
+  const batchSize = o.batchSize ?? 32;
+  const lr = o.lr ?? DEFAULT_LR[optimizer];
+  const weightDecay = o.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer];
+  const seed = o.seed ?? 0;
+  const augment = o.augment === undefined ? { flip: true, shift: 2 } : o.augment;
+  const temperature = o.temperature ?? 4;
+  const alpha = o.teacher ? (o.alpha ?? 0.5) : 0;
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new UserError(`Epochs must be a whole number ≥ 1, got ${o.epochs}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new UserError(`Batch size must be a whole number ≥ 2 (batch norm needs two images), got ${batchSize}.`);
+  if (!(lr > 0)) throw new UserError(`Learning rate must be > 0, got ${lr}.`);
+  if (!(temperature > 0)) throw new UserError(`Temperature must be > 0, got ${temperature}.`);
+  if (!(alpha >= 0 && alpha <= 1)) throw new UserError(`Distillation weight alpha must be in [0, 1], got ${alpha}.`);
+  const ls = o.labelSmoothing ?? 0;
+  if (!(ls >= 0 && ls < 1)) throw new UserError(`Label smoothing must be in [0, 1), got ${ls}.`);
+  const [h, w, c] = g.inputs[0].shape;
+  if (ds.sampleShape.join(',') !== g.inputs[0].shape.join(',')) {
+    throw new UserError(`Images are ${ds.sampleShape.join('×')} but the model takes ${g.inputs[0].shape.join('×')}.`);
+  }
+  if (o.teacher && o.teacher.inputs[0]?.shape.join(',') !== g.inputs[0].shape.join(',')) {
+    throw new UserError(`The teacher takes ${o.teacher.inputs[0]?.shape.join('×')} inputs but the model takes ${g.inputs[0].shape.join('×')}.`);
+  }
+
+  const all = o.indices ?? sampleIndices(await ds.labels(), undefined, 0);
+  // A lone image in the last batch cannot be batch-normalised: leave it out of the epoch.
+  const perEpoch = all.length % batchSize === 1 ? all.length - 1 : all.length;
+  if (perEpoch < 2) throw new UserError(`Training needs at least 2 images, ${ds.name} gave ${all.length}.`);
+  const stepsPerEpoch = Math.ceil(perEpoch / batchSize);
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const schedule: ScheduleOptions = { kind: o.schedule ?? 'cosine', lr, totalSteps, warmupSteps: Math.round((o.warmup ?? 0) * stepsPerEpoch) };
+  const config: RunConfig = { optimizer, epochs: o.epochs, stepsPerEpoch, batchSize, seed };
+  const dir = o.checkpointDir;
+
+  let start = g;
+  let startEpoch = 0;
+  let history: EpochSummary[] = [];
+  let resumed: ReturnType<typeof loadCheckpoint> | undefined;
+  if (dir && checkpointExists(dir)) {
+    if (!o.resume) throw new UserError(`${dir} already holds a checkpoint; pass --resume to continue from it or choose another checkpoint folder.`);
+    resumed = loadCheckpoint(dir);
+    const mc = resumed.meta.config;
+    if (structure(resumed.graph) !== structure(g)) throw new UserError(`The checkpoint in ${dir} is of a different model than the one given.`);
+    for (const k of Object.keys(config) as (keyof RunConfig)[]) {
+      if (mc[k] !== config[k]) throw new UserError(`The checkpoint in ${dir} was made with ${k} ${mc[k]}, this run has ${config[k]}; resume with the same settings.`);
+    }
+    start = resumed.graph;
+    startEpoch = resumed.meta.epoch;
+    history = resumed.meta.history.slice();
+  }
+
+  const params = createParams(start);
+  let teacherParams: ParamStore | undefined;
+  const opt = createOptimizer(g, params, { kind: optimizer, weightDecay, momentum: o.momentum, nesterov: o.nesterov });
+  try {
+    if (resumed) opt.loadState(resumed.state);
+    if (o.teacher) teacherParams = createParams(o.teacher);
+    const vars = params.variables();
+    const runStart = performance.now();
+    let runImages = 0;
+    let runSteps = 0;
+    let trainSeconds = 0;
+
+    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
+      const order = epochRng(seed, epoch, 0).shuffle(all.slice()).slice(0, perEpoch);
+      const augRng = epochRng(seed, epoch, 1);
+      const t0 = performance.now();
+      let lossSum = 0;
+      let correctSum = 0;
+      let images = 0;
+      let step = 0;
+      let stepLr = lr;
+      for await (const batch of ds.batches(order, batchSize)) {
+        // The cpu backend resolves data() as a microtask, so without this the loop would never let
+        // timers, IPC or a SIGINT handler run (and could not be cancelled) until training ended.
+        await new Promise<void>((r) => setImmediate(r));
+        if (o.signal?.aborted) throw new TrainingCancelled(epoch + 1, history.length ? history[history.length - 1].epoch : undefined, dir);
+        const globalStep = epoch * stepsPerEpoch + step;
+        step++;
+        const n = batch.y.length;
+        // Skipped (undecodable) images can leave a batch too small for batch norm; its step only advances the schedule.
+        if (n < 2) continue;
+        stepLr = learningRate(globalStep, schedule);
+        const shape: [number, number, number, number] = [n, h, w, c];
+        const xs = augment && (augment.flip || augment.shift > 0) ? augmentBatch(batch.x, shape, augment, augRng) : batch.x;
+        const x = tf.tensor4d(xs, shape);
+        const y = tf.tensor1d(batch.y, 'int32');
+        let teacherLogits: tf.Tensor2D | undefined;
+        let correct: tf.Tensor | undefined;
+        try {
+          if (o.teacher) {
+            const t = forward(o.teacher, x, { training: false }, teacherParams).outputs;
+            teacherLogits = t[0] as tf.Tensor2D;
+            tf.dispose(t.slice(1));
+            checkLogits(teacherLogits, ds.classes.length, 'The teacher');
+          }
+          const { value, grads } = tf.variableGrads(() => {
+            const outs = forward(g, x, { training: true }, params).outputs;
+            const logits = outs[0] as tf.Tensor2D;
+            checkLogits(logits, ds.classes.length, 'The model');
+            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
+            return trainingLoss(logits, y, { labelSmoothing: ls, teacher: teacherLogits, temperature, alpha });
+          }, vars);
+          const lossValue = (await value.data())[0];
+          value.dispose();
+          if (!Number.isFinite(lossValue)) {
+            tf.dispose(Object.values(grads));
+            throw new UserError(`Training diverged (the loss became ${lossValue}) at epoch ${epoch + 1} step ${step}; try a lower learning rate.`);
+          }
+          const byKey = new Map<string, tf.Tensor>();
+          for (const [name, gr] of Object.entries(grads)) byKey.set(params.keyOf(name) ?? name, gr);
+          opt.step(byKey, stepLr);
+          tf.dispose(Object.values(grads));
+          lossSum += lossValue * n;
+          correctSum += correct ? (await correct.data())[0] : 0;
+          images += n;
+        } finally {
+          tf.dispose([x, y, ...(teacherLogits ? [teacherLogits] : []), ...(correct ? [correct] : [])]);
+        }
+        runImages += n;
+        runSteps++;
+        const elapsed = (performance.now() - runStart) / 1000;
+        const stepsLeft = totalSteps - (epoch * stepsPerEpoch + step);
+        o.onProgress?.({
+          epoch: epoch + 1,
+          epochs: o.epochs,
+          step,
+          steps: stepsPerEpoch,
+          loss: lossSum / images,
+          accuracy: correctSum / images,
+          lr: stepLr,
+          imagesPerSecond: runImages / Math.max(elapsed, 1e-9),
+          etaSeconds: (elapsed / runSteps) * stepsLeft,
+        });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      const summary: EpochSummary = {
+        epoch: epoch + 1,
+        loss: images ? lossSum / images : NaN,
+        accuracy: images ? correctSum / images : NaN,
+        lr: stepLr,
+        images,
+        seconds,
+        imagesPerSecond: images / Math.max(seconds, 1e-9),
+      };
+      history.push(summary);
+      if (dir) saveCheckpoint(dir, writeBack(g, params), opt.exportState(), epoch + 1, config, history);
+      o.onEpoch?.(summary);
+    }
+    return {
+      graph: writeBack(g, params),
+      epochs: Math.max(startEpoch, o.epochs),
+      imagesPerSecond: trainSeconds > 0 ? runImages / trainSeconds : 0,
+      backend: tf.getBackend(),
+      history,
+      ...(resumed ? { resumedFrom: resumed.meta.epoch } : {}),
+    };
+  } finally {
+    opt.dispose();
+    params.dispose();
+    teacherParams?.dispose();
+  }
+}

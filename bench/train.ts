@@ -1,0 +1,100 @@
+/**
+ * `npm run bench:train`: images/s of a training step (the real loop of app/train: augmentation,
+ * forward in training mode, backward, SGD update) on the demo SE-ResNet, SE-MobileNet and
+ * SE-ShuffleNet at batch 32, per tfjs backend present. Random 28×28 inputs; the first step is a
+ * warm-up and the median of the others is reported. Prints the machine and a Markdown table.
+ *
+ * Env: BENCH_BATCH (32), BENCH_STEPS (timed steps, 3), BENCH_MODELS (comma list of zoo specs),
+ * BENCH_BACKENDS (comma list, default every backend name), BENCH_PROFILE=1 adds the kernels that
+ * dominate one forward+backward step (tf.profile) per model.
+ */
+import os from 'node:os';
+import { tf } from '../app/engine/tf.js';
+import { BACKEND_NAMES, chooseBackend } from '../app/engine/backend.js';
+import { forward } from '../app/engine/executor.js';
+import { createParams } from '../app/engine/params.js';
+import { buildZooModel } from '../app/model/zoo/index.js';
+import { Rng } from '../app/model/random.js';
+import { costReport } from '../app/model/accounting.js';
+import { memoryDataset, train, crossEntropy } from '../app/train/index.js';
+
+const BATCH = Number(process.env.BENCH_BATCH ?? 32);
+const STEPS = Number(process.env.BENCH_STEPS ?? 3);
+const MODELS = (process.env.BENCH_MODELS ?? 'se-resnet-demo,se-mobilenet-demo,se-shufflenet-demo').split(',');
+const BACKENDS = (process.env.BENCH_BACKENDS ?? BACKEND_NAMES.join(',')).split(',');
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+function median(a: number[]): number {
+  const s = a.slice().sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function stepTimes(spec: string): Promise<number[]> {
+  const g = buildZooModel(spec);
+  const [h, w, c] = g.inputs[0].shape;
+  const n = BATCH * (STEPS + 1);
+  const rng = new Rng(1);
+  const ds = memoryDataset(rng.normalArray(n * h * w * c, 1), Int32Array.from({ length: n }, (_, i) => i % 10), [h, w, c], 10, 'random');
+  const times: number[] = [];
+  let last = performance.now();
+  await train(g, ds, {
+    epochs: 1,
+    batchSize: BATCH,
+    onProgress: () => {
+      const now = performance.now();
+      times.push((now - last) / 1000);
+      last = now;
+    },
+  });
+  return times.slice(1);
+}
+
+/** Kernel time of one forward + backward step, summed by kernel name, largest first. */
+async function profileStep(spec: string): Promise<{ total: number; top: [string, number][] }> {
+  const g = buildZooModel(spec);
+  const [h, w, c] = g.inputs[0].shape;
+  const p = createParams(g);
+  const x = tf.randomNormal([BATCH, h, w, c]) as tf.Tensor4D;
+  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+  const info = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(forward(g, x, { training: true }, p).outputs[0] as tf.Tensor2D, y), p.variables());
+    tf.dispose(Object.values(grads));
+    return value;
+  });
+  tf.dispose([x, y, info.result as tf.Tensor]);
+  p.dispose();
+  const by = new Map<string, number>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    by.set(k.name, (by.get(k.name) ?? 0) + ms);
+  }
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  return { total, top: [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8) };
+}
+
+console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, tfjs ${tf.version_core}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(`training step (augment + forward + backward + SGD update), batch ${BATCH}, 28×28×1 random inputs, median of ${STEPS} steps after one warm-up\n`);
+console.log('| backend | model | params | MACs/image | ms/step | images/s |');
+console.log('|---|---|---|---|---|---|');
+const profiles: string[] = [];
+for (const name of BACKENDS) {
+  const chosen = await chooseBackend(name);
+  if (chosen.name !== name) {
+    console.log(`| ${name} | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | |`);
+    continue;
+  }
+  for (const spec of MODELS) {
+    const t = median(await stepTimes(spec));
+    const cost = costReport(buildZooModel(spec));
+    console.log(`| ${name} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} |`);
+    if (PROFILE) {
+      const pr = await profileStep(spec);
+      profiles.push(
+        `${name} ${spec}: ${pr.total.toFixed(0)} ms of kernels per forward+backward\n` +
+          pr.top.map(([k, ms]) => `  ${k.padEnd(28)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / pr.total).toFixed(1).padStart(5)}%`).join('\n'),
+      );
+    }
+  }
+}
+if (profiles.length) console.log(`\nkernels (tf.profile):\n${profiles.join('\n')}`);

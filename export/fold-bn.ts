@@ -1,0 +1,38 @@
+/**
+ * Folds each inference batch norm into the convolution that feeds it (when the conv's output
+ * goes nowhere else), so quantized and TF.js exports carry one conv with a bias instead of a
+ * conv plus a per-channel affine. Exact up to float rounding:
+ * k'[..., o] = k[..., o] · s[o], b'[o] = (b[o] − mean[o]) · s[o] + beta[o], s = gamma / √(var + ε).
+ */
+import { cloneGraph, consumers, producers, type Conv2dNode, type Graph } from '../app/model/ir.js';
+
+export function foldBatchNorms(src: Graph): { graph: Graph; folded: number } {
+  const g = cloneGraph(src);
+  const prod = producers(g);
+  const cons = consumers(g);
+  const removed = new Set<string>();
+  const rename = new Map<string, string>();
+  for (const n of g.nodes) {
+    if (n.kind !== 'batchnorm') continue;
+    const p = prod.get(n.inputs[0]);
+    if (!p || p.kind !== 'conv2d' || (cons.get(p.name) ?? []).length !== 1 || g.outputs.includes(p.name)) continue;
+    const conv = p as Conv2dNode;
+    const C = conv.attrs.filters;
+    const { gamma, beta, mean, variance } = n.weights;
+    const k = conv.weights.kernel;
+    const bias = conv.weights.bias ?? new Float32Array(C);
+    const s = new Float32Array(C);
+    for (let o = 0; o < C; o++) s[o] = gamma[o] / Math.sqrt(variance[o] + n.attrs.epsilon);
+    for (let i = 0; i < k.length; i++) k[i] *= s[i % C];
+    const nb = new Float32Array(C);
+    for (let o = 0; o < C; o++) nb[o] = (bias[o] - mean[o]) * s[o] + beta[o];
+    conv.weights.bias = nb;
+    removed.add(n.name);
+    rename.set(n.name, conv.name);
+  }
+  g.nodes = g.nodes.filter((n) => !removed.has(n.name));
+  const ref = (t: string): string => rename.get(t) ?? t;
+  for (const n of g.nodes) n.inputs = n.inputs.map(ref);
+  g.outputs = g.outputs.map(ref);
+  return { graph: g, folded: removed.size };
+}

@@ -1,0 +1,27 @@
+/** The metadata every exported file carries (labels, preprocessing, source hash) as string pairs. */
+import type { ExportMetadata } from './types.js';
+import type { LoadedModel } from '../app/model/load.js';
+
+export const PRODUCER = 'se-prune-studio';
+
+export function exportMetadata(m: LoadedModel): ExportMetadata {
+  return {
+    source: m.source,
+    sourceHash: m.hash,
+    ...(m.project.labels ? { labels: m.project.labels } : {}),
+    ...(m.project.preprocessing ? { preprocessing: m.project.preprocessing } : {}),
+  };
+}
+
+/** Key → string value, as ONNX metadata_props / TF.js userDefinedMetadata store them. */
+export function metadataEntries(meta: ExportMetadata, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {
+    producer: PRODUCER,
+    source: meta.source,
+    source_hash: meta.sourceHash,
+    ...extra,
+  };
+  if (meta.labels) out.labels = JSON.stringify(meta.labels);
+  if (meta.preprocessing) out.preprocessing = JSON.stringify(meta.preprocessing);
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * The export formats, one entry per writer. A format helper adds its writer with one import and
+ * one list entry below (TFLite lives in ./tflite/).
+ */
+import { UserError } from '../app/model/errors.js';
+import type { ExportFormat, Exporter, Quant } from './types.js';
+import { onnxExporter } from './onnx/index.js';
+import { tfjsExporter } from './tfjs/index.js';
+import { tfliteExporter } from './tflite/index.js';
+
+export const EXPORTERS: Exporter[] = [
+  onnxExporter,
+  tfjsExporter,
+  tfliteExporter,
+];
+
+export const FORMATS: ExportFormat[] = ['onnx', 'tflite', 'tfjs'];
+export const QUANTS: Quant[] = ['fp32', 'fp16', 'int8'];
+
+/** The writer for `format`, checking it supports `quant`. */
+export function findExporter(format: string, quant: string): Exporter {
+  if (!(FORMATS as string[]).includes(format)) {
+    throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${format}".`);
+  }
+  if (!(QUANTS as string[]).includes(quant)) throw new UserError(`--quant must be one of ${QUANTS.join(', ')}, got "${quant}".`);
+  const e = EXPORTERS.find((x) => x.format === format);
+  if (!e) throw new UserError(`The ${format} writer is not available in this build.`);
+  if (!e.quant.includes(quant as Quant)) {
+    throw new UserError(`The ${format} writer supports ${e.quant.join(', ')}, not ${quant}.`);
+  }
+  return e;
+}

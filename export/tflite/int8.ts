@@ -1,0 +1,193 @@
+/**
+ * Full-integer int8 TFLite per the TFLite quantization spec: per-channel symmetric int8 conv and
+ * depthwise filters (zero point 0, axis 0 resp. 3), per-tensor symmetric FULLY_CONNECTED weights,
+ * int32 biases with scale input_scale · weight_scale, per-tensor asymmetric int8 activations from
+ * the calibrated ranges (widened to hold 0). Ops whose spec ties input and output parameters
+ * (RESHAPE, TRANSPOSE, PAD/PADV2, pools, SPLIT/SPLIT_V, CONCATENATION) get one parameter set for
+ * all their data tensors, from the union of their ranges; LOGISTIC outputs are 1/256, −128.
+ * I/O: 'int8' makes the graph's input and output int8 tensors; 'float' keeps float32 I/O with a
+ * QUANTIZE at the input and a DEQUANTIZE at the output.
+ */
+import { UserError } from '../../app/model/errors.js';
+import { quantizePerChannel } from '../quantize/int8.js';
+import { Op, TensorType, type OpCode, type QuantParams, type TfliteModel, type TfliteOperator, type TfliteTensor } from './schema.js';
+import type { Plan } from './plan.js';
+import type { Range } from './calibrate.js';
+import { i32Bytes, i8Bytes, opVersion, planOperators } from './emit.js';
+
+export type IoType = 'int8' | 'float';
+
+interface Affine {
+  scale: number;
+  zeroPoint: number;
+}
+
+const round = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));
+
+/** Asymmetric int8 parameters for a range (widened to include 0, so 0 is exact). */
+export function int8Params(r: Range): Affine {
+  const lo = Math.min(0, r.min);
+  const hi = Math.max(0, r.max);
+  if (!(hi > lo) || !Number.isFinite(hi - lo)) return { scale: 1, zeroPoint: 0 };
+  const scale = Math.fround((hi - lo) / 255);
+  const zeroPoint = Math.max(-128, Math.min(127, round(-128 - lo / scale)));
+  return { scale, zeroPoint };
+}
+
+/** Which inputs of a tied op carry data (the others are shapes, axes, pads). */
+function tiedInputs(op: OpCode, inputs: number[]): number[] | undefined {
+  switch (op) {
+    case Op.RESHAPE:
+    case Op.TRANSPOSE:
+    case Op.PAD:
+    case Op.PADV2:
+    case Op.MAX_POOL_2D:
+    case Op.AVERAGE_POOL_2D:
+    case Op.SPLIT_V:
+      return [inputs[0]];
+    case Op.SPLIT:
+      return [inputs[1]];
+    case Op.CONCATENATION:
+      return inputs;
+    default:
+      return undefined;
+  }
+}
+
+function unionFind(n: number): { find: (i: number) => number; union: (a: number, b: number) => void } {
+  const parent = Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  return { find, union: (a, b) => void (parent[find(a)] = find(b)) };
+}
+
+const q = (a: Affine): QuantParams => ({ scale: [a.scale], zeroPoint: [a.zeroPoint] });
+
+export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, description: string, metadata: Record<string, string>): TfliteModel {
+  const T = plan.tensors;
+  const isConst = (i: number): boolean => !!(T[i].f32 || T[i].i32);
+
+  // Activation parameters, one set per tied group.
+  const uf = unionFind(T.length);
+  for (const o of plan.ops) {
+    const data = tiedInputs(o.op, o.inputs);
+    if (!data) continue;
+    for (const t of [...data, ...o.outputs]) uf.union(t, o.outputs[0]);
+  }
+  const groupRange = new Map<number, Range>();
+  const groupFixed = new Map<number, Affine>();
+  T.forEach((t, i) => {
+    if (isConst(i)) return;
+    const root = uf.find(i);
+    if (t.fixedQuant) {
+      const prev = groupFixed.get(root);
+      if (prev && (prev.scale !== t.fixedQuant.scale || prev.zeroPoint !== t.fixedQuant.zeroPoint)) {
+        throw new Error(`tflite int8: tensors tied to ${t.name} need different fixed parameters`);
+      }
+      groupFixed.set(root, t.fixedQuant);
+    }
+    const r = ranges.get(i);
+    if (!r || !Number.isFinite(r.min)) return;
+    const g = groupRange.get(root);
+    if (g) {
+      g.min = Math.min(g.min, r.min);
+      g.max = Math.max(g.max, r.max);
+    } else groupRange.set(root, { ...r });
+  });
+  const act = (i: number): Affine => {
+    const root = uf.find(i);
+    const fixed = groupFixed.get(root);
+    if (fixed) return fixed;
+    const r = groupRange.get(root);
+    if (!r) throw new Error(`tflite int8: no calibration range reaches tensor ${T[i].name}`);
+    return int8Params(r);
+  };
+
+  // Weight scales first (biases need them), then every tensor.
+  const weightScales = new Map<number, Float32Array>();
+  const tensors: TfliteTensor[] = new Array(T.length);
+  const consumerOf = new Map<number, { op: OpCode; inputs: number[] }>();
+  for (const o of plan.ops) for (const i of o.inputs) if (!consumerOf.has(i)) consumerOf.set(i, o);
+
+  T.forEach((t, i) => {
+    if (!t.f32 || (t.role !== 'conv-filter' && t.role !== 'dw-filter' && t.role !== 'fc-weights')) return;
+    let qv: Int8Array;
+    let scales: Float32Array;
+    let dim = 0;
+    if (t.role === 'fc-weights') {
+      let m = 0;
+      for (const v of t.f32) m = Math.max(m, Math.abs(v));
+      const s = m > 0 ? Math.fround(m / 127) : 1;
+      qv = Int8Array.from(t.f32, (v) => Math.max(-127, Math.min(127, round(v / s))));
+      scales = Float32Array.of(s);
+    } else {
+      dim = t.role === 'conv-filter' ? 0 : 3;
+      const pc = quantizePerChannel(t.f32, t.shape, dim);
+      qv = pc.q;
+      scales = pc.scales.map((s) => Math.fround(s));
+    }
+    weightScales.set(i, scales);
+    tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, data: i8Bytes(qv), quant: { scale: [...scales], zeroPoint: Array.from(scales, () => 0), dim } };
+  });
+
+  T.forEach((t, i) => {
+    if (tensors[i]) return;
+    if (t.i32) {
+      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT32, data: i32Bytes(t.i32) };
+      return;
+    }
+    if (!t.f32) {
+      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) };
+      return;
+    }
+    const user = consumerOf.get(i);
+    if (!user) throw new Error(`tflite int8: constant ${t.name} has no reader`);
+    if (t.role === 'bias') {
+      const inScale = act(user.inputs[0]).scale;
+      const ws = weightScales.get(user.inputs[1])!;
+      const scales = t.f32.length === ws.length ? ws.map((s) => Math.fround(inScale * s)) : Float32Array.from(t.f32, () => Math.fround(inScale * ws[0]));
+      const qb = Int32Array.from(t.f32, (v, k) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, round(v / scales[k]))));
+      const perChannel = ws.length > 1;
+      tensors[i] = {
+        name: t.name,
+        shape: t.shape,
+        type: TensorType.INT32,
+        data: i32Bytes(qb),
+        quant: perChannel ? { scale: [...scales], zeroPoint: Array.from(scales, () => 0), dim: 0 } : { scale: [scales[0]], zeroPoint: [0] },
+      };
+      return;
+    }
+    if (t.role === 'pad-value') {
+      const a = act(user.inputs[0]);
+      const v = Math.max(-128, Math.min(127, round(t.f32[0] / a.scale) + a.zeroPoint));
+      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, data: i8Bytes(Int8Array.of(v)), quant: q(a) };
+      return;
+    }
+    // An elementwise operand: its own per-tensor asymmetric parameters.
+    let min = 0;
+    let max = 0;
+    for (const v of t.f32) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    const a = int8Params({ min, max });
+    const qv = Int8Array.from(t.f32, (v) => Math.max(-128, Math.min(127, round(v / a.scale) + a.zeroPoint)));
+    tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, data: i8Bytes(qv), quant: q(a) };
+  });
+
+  const operators: TfliteOperator[] = planOperators(plan, true);
+  let input = plan.input;
+  let output = plan.output;
+  if (io === 'float') {
+    input = tensors.push({ name: `${T[plan.input].name}/float`, shape: T[plan.input].shape, type: TensorType.FLOAT32 }) - 1;
+    operators.unshift({ op: Op.QUANTIZE, version: opVersion(Op.QUANTIZE, true), inputs: [input], outputs: [plan.input], options: { type: 'Empty', table: 'QuantizeOptions' } });
+    output = tensors.push({ name: `${T[plan.output].name}/float`, shape: T[plan.output].shape, type: TensorType.FLOAT32 }) - 1;
+    operators.push({ op: Op.DEQUANTIZE, version: opVersion(Op.DEQUANTIZE, true), inputs: [plan.output], outputs: [output] });
+  }
+  if (tensors.some((t) => t.quant && t.quant.scale.some((s) => !(s > 0) || !Number.isFinite(s)))) {
+    throw new UserError('int8 TFLite export: a calibrated range is empty or not finite; check the calibration images.');
+  }
+  return { description, metadata, tensors, operators, inputs: [input], outputs: [output] };
+}

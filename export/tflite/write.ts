@@ -1,0 +1,60 @@
+/**
+ * The TFLite writer: IR → .tflite bytes in fp32, fp16 (float16 weights + DEQUANTIZE) or int8
+ * (full integer, calibrated with MinMax on the executor; int8 or float I/O). Batch norms are
+ * folded into their convolutions first; the input is NHWC float32 [1, H, W, C] (int8 for
+ * `io: 'int8'`), the output [1, K].
+ */
+import type { Graph } from '../../app/model/ir.js';
+import { UserError } from '../../app/model/errors.js';
+import { foldBatchNorms } from '../fold-bn.js';
+import { encodeTflite } from './schema.js';
+import { lowerGraph } from './lower.js';
+import { fp32Model } from './emit.js';
+import { fp16Model } from './fp16.js';
+import { int8Model, type IoType } from './int8.js';
+import { calibratePlan, type CalibBatch } from './calibrate.js';
+import type { Plan } from './plan.js';
+
+export interface TfliteWriteOptions {
+  quant: 'fp32' | 'fp16' | 'int8';
+  /** int8 only: integer or float input/output (default 'float'). */
+  io?: IoType;
+  /** int8 only: calibration images, NHWC float32 batches after preprocessing. */
+  calib?: AsyncIterable<CalibBatch> | Iterable<CalibBatch>;
+  /** Written as Model.metadata entries (name → UTF-8 buffer). */
+  metadata?: Record<string, string>;
+}
+
+export interface TfliteWriteResult {
+  bytes: Uint8Array;
+  notes: string[];
+}
+
+/** Lowers `g` (batch norms folded) to the float plan; exposed for tests. */
+export function planFor(g: Graph): { plan: Plan; folded: Graph; foldedCount: number } {
+  const { graph, folded } = foldBatchNorms(g);
+  return { plan: lowerGraph(graph), folded: graph, foldedCount: folded };
+}
+
+export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<TfliteWriteResult> {
+  const { plan, folded, foldedCount } = planFor(g);
+  const metadata = { ...(opts.metadata ?? {}), quant: opts.quant };
+  const description = `${g.name} (${opts.quant}) written by se-prune-studio`;
+  const notes: string[] = [];
+  if (foldedCount) notes.push(`folded ${foldedCount} batch norms into their convolutions`);
+  if (opts.quant === 'fp32') return { bytes: encodeTflite(fp32Model(plan, description, metadata)), notes };
+  if (opts.quant === 'fp16') {
+    notes.push('float16 weights with DEQUANTIZE ops; float32 activations, input and output');
+    return { bytes: encodeTflite(fp16Model(plan, description, metadata)), notes };
+  }
+  if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
+  const io = opts.io ?? 'float';
+  const { ranges, images } = await calibratePlan(folded, plan, opts.calib);
+  notes.push(
+    `int8 full-integer: per-channel symmetric int8 conv weights, per-tensor int8 activations (MinMax on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
+  );
+  return { bytes: encodeTflite(int8Model(plan, ranges, io, description, { ...metadata, io })), notes };
+}
+
+/** The brief's name for the writer. */
+export const graphToTflite = writeTflite;

@@ -1,0 +1,84 @@
+/**
+ * The contract between the export writers (one per format), the verifiers and the `seprune export`
+ * command: what a writer is given, what it returns, and how a written file is run in a runtime
+ * this project did not write.
+ */
+import type { Graph, Preprocessing } from '../app/model/ir.js';
+
+export type ExportFormat = 'onnx' | 'tflite' | 'tfjs';
+export type Quant = 'fp32' | 'fp16' | 'int8';
+export type CalibMethod = 'minmax' | 'percentile';
+
+/** One batch of calibration images, NHWC float32 (after preprocessing), n samples. */
+export interface CalibBatch {
+  x: Float32Array;
+  n: number;
+}
+
+/** Facts written into every exported file (ONNX metadata_props, TF.js userDefinedMetadata, ...). */
+export interface ExportMetadata {
+  labels?: string[];
+  preprocessing?: Preprocessing;
+  /** Content hash of the source model (app/model/load.ts graphHash). */
+  sourceHash: string;
+  source: string;
+}
+
+export interface ExportOptions {
+  quant: Quant;
+  meta: ExportMetadata;
+  /** ONNX default-domain opset (13..17); other formats ignore it. */
+  opset?: number;
+  /** Calibration images for int8; a fresh iterable per call (calibration may take several passes). */
+  calib?: () => AsyncIterable<CalibBatch>;
+  calibMethod?: CalibMethod;
+  /** Keep the SE gate path (FCs, gate activation) in float in int8 exports (default true). */
+  gateAware?: boolean;
+}
+
+/** What a writer produced: one file, or the files of a folder (TF.js). */
+export interface ExportArtifact {
+  /** For a 'file' output exactly one entry (its name is ignored); for 'folder', names inside the folder. */
+  files: { name: string; data: Uint8Array }[];
+  /** Human-readable precision decisions (what stayed float, calibration ranges used, ...). */
+  notes: string[];
+  /** Tensors / nodes kept in float by gate-aware precision (int8 only). */
+  keptFloat: string[];
+}
+
+/** A written model opened in a runtime: logits [n, K] for an NHWC batch. */
+export interface Runner {
+  runtime: string;
+  run(xNHWC: Float32Array, n: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export interface Exporter {
+  format: ExportFormat;
+  quant: readonly Quant[];
+  /** Whether `--out` names a file or a folder. */
+  output: 'file' | 'folder';
+  /** Conventional file extension (without dot) for a 'file' output, e.g. "onnx". */
+  extension?: string;
+  write(g: Graph, opts: ExportOptions): Promise<ExportArtifact>;
+  /**
+   * Opens the written file (or folder) at `path` in every runtime this format is verified with.
+   * A runtime that refuses it throws a UserError whose message is the runtime's own, in one sentence.
+   */
+  open(path: string, g: Graph): Promise<Runner[]>;
+}
+
+export interface VerifyReport {
+  runtime: string;
+  n: number;
+  /** Top-1 on the verification images (null when they carry no labels). */
+  top1: number | null;
+  /** Top-1 of the float IR model (executor) on the same images. */
+  top1Float: number | null;
+  /** Fraction of images whose argmax equals the float model's. */
+  agreement: number;
+  maxAbsDiff: number;
+  bytes: number;
+  /** Batch-1 median latency in this runtime. */
+  latencyMs: number;
+}
