@@ -15,13 +15,12 @@ import { openDataset, sampleIndices, type Dataset } from '../../data/index.js';
 import { collectStats } from '../../../pruning/stats/collect.js';
 import { readStatsFile } from '../../../pruning/stats/load-stats.js';
 import { meanGradients } from '../../../pruning/stats/gradients.js';
-import { removedGateChannels, sliceStats } from '../../../pruning/stats/slice.js';
 import type { ExcitationStats } from '../../../pruning/stats/types.js';
-import { buildGroups, type ResidualMode } from '../../../pruning/groups.js';
-import { scoreGroups, criterion, CRITERION_NAMES } from '../../../pruning/importance/index.js';
-import { planPrune, planEntries, type PlanTarget } from '../../../pruning/plan.js';
-import { applyPlan } from '../../../pruning/surgery.js';
-import { foldSe, type FoldOptions } from '../../../pruning/se-fold.js';
+import type { ResidualMode } from '../../../pruning/groups.js';
+import { criterion, CRITERION_NAMES } from '../../../pruning/importance/index.js';
+import type { PlanTarget } from '../../../pruning/plan.js';
+import type { FoldOptions } from '../../../pruning/se-fold.js';
+import { applyPruneRun, planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { fmtCount, pct, table } from '../format.js';
@@ -152,17 +151,16 @@ export const pruneCommand: CommandSpec = {
     const needsStats = crit.startsWith('se-mean') || (fold.mode !== 'none' && !preview);
     if (needsStats && !stats) throw new UserError(`The ${crit.startsWith('se-mean') ? `${crit} criterion` : 'SE folding'} needs gate statistics: pass --stats stats.json or --data <dataset>${crit.startsWith('se-mean') ? '' : ' (or --fold-se none)'}.`);
 
-    const { groups, frozen } = buildGroups(g, { residual });
-    if (groups.length === 0) throw new UserError(`No channel of ${m.source} can be pruned with --residual ${residual}${residual === 'freeze' ? '; try --residual couple' : ''}.`);
-    const notes: string[] = [];
     let gradients: Map<string, Float32Array> | undefined;
     if (crit === 'taylor') {
       if (!calib) throw new UserError('The taylor criterion needs a gradient pass: pass --data <dataset>.');
-      gradients = await meanGradients(g, calib.ds, calib.idx.slice(0, 256));
+      // 64 images: enough for a stable mean gradient on the demo models, and the tfjs CPU
+      // backend is slow at backprop (see bench/RESULTS.md, training speed).
+      gradients = await meanGradients(g, calib.ds, calib.idx.slice(0, 64));
     }
-    const scores = scoreGroups(crit, groups, { graph: g, seed: calib?.d.seed ?? 0, notes, ...(stats ? { stats } : {}), ...(gradients ? { gradients } : {}) });
-    const plan = planPrune(g, groups, scores, target, { minChannels, roundTo });
-    const planJson = plan.groups.map((p) => ({ id: p.id, label: p.label, stage: p.stage, size: p.size, keep: p.keep, removed: p.remove.length }));
+    const planned = planPruneRun(g, m.source, { criterion: crit, residual, target, minChannels, roundTo, seed: calib?.d.seed ?? 0 }, { ...(stats ? { stats } : {}), ...(gradients ? { gradients } : {}) });
+    const { plan, frozen, notes } = planned;
+    const planJson = planGroupsJson(plan);
     const base = {
       model: m.source,
       criterion: crit,
@@ -173,26 +171,17 @@ export const pruneCommand: CommandSpec = {
       groups: planJson,
       frozen,
       warnings: plan.warnings,
-      notes: [...new Set(notes)],
+      notes,
     };
     if (preview) {
       const json = { ...base, preview: true, paramsAfter: plan.params.after, macsAfter: plan.macs.after };
       return { json, text: summaryText(json, []) };
     }
 
-    const entries = planEntries(plan);
-    const pruned = applyPlan(g, entries, groups);
-    let finalGraph: Graph = pruned;
-    let decisions: ReturnType<typeof foldSe>['decisions'] = [];
-    let finalStats = stats;
-    if (stats) {
-      const sliced = sliceStats(stats, removedGateChannels(groups, entries));
-      const folded = foldSe(pruned, sliced, fold);
-      finalGraph = folded.graph;
-      decisions = folded.decisions;
-      const gone = new Set(decisions.filter((x) => x.decision !== 'keep').map((x) => x.block));
-      finalStats = { ...sliced, blocks: sliced.blocks.filter((b) => !gone.has(b.name)) };
-    }
+    const applied = applyPruneRun(g, planned, fold, stats);
+    const { pruned, decisions } = applied;
+    const finalGraph: Graph = applied.graph;
+    const finalStats = applied.stats ?? stats;
 
     // Accuracy before/after (one shot) on the eval split, and per SE decision.
     let evalData: { ds: Dataset; idx: number[] } | undefined;
@@ -211,7 +200,7 @@ export const pruneCommand: CommandSpec = {
     for (const dec of decisions) {
       let accuracyChange: number | null = null;
       if (dec.decision !== 'keep' && evalData && stats && top1Pruned !== null) {
-        const alone = foldSe(pruned, sliceStats(stats, removedGateChannels(groups, entries)), { ...fold, mode: [dec.block] }).graph;
+        const alone = applied.foldOnly(dec.block);
         accuracyChange = (await top1(alone))! - top1Pruned;
       }
       seBlocks.push({ ...dec, accuracyChange });
