@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the app when out/ lacks a build, then runs it in Electron when the electron
 // package and its binary are installed; otherwise (e.g. machines that cannot download Electron)
-// serves the same UI to the browser through the browser host, app/api/static-server.ts.
+// serves the same UI to the browser through the browser host, `seprune serve` (app/api/server.ts).
 // Arguments after `--` go to the browser host (`npm start -- --port 8080`).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -50,5 +50,5 @@ if (electron) {
   console.log(
     'Electron is not installed on this machine (its binary cannot be downloaded here); serving the same UI in your browser instead.',
   );
-  runAndExit(process.execPath, ['--import', 'tsx', join(root, 'app', 'api', 'static-server.ts'), ...args]);
+  runAndExit(process.execPath, [join(root, 'bin', 'seprune.mjs'), 'serve', ...args]);
 }

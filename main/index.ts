@@ -1,14 +1,17 @@
 /**
  * The Electron main process: one window with the renderer, locked down (context isolation,
  * sandbox, no Node in the page, a strict CSP, no navigation, no new windows, no permissions),
- * and the IPC handlers of the contract in ipc-contract.ts, each answering only the app's own page.
+ * and one IPC handler per method of the api contract (app/api/contract.ts), each answering only
+ * the app's own page by calling the same service the browser host serves; job events go to the
+ * app's windows on `api:job-event`.
  */
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
-import { IPC, type IpcChannel, type IpcContract } from './ipc-contract.js';
+import { API_METHODS, JOB_EVENT_CHANNEL, ipcChannel, type ApiMethod, type JobEvent } from './ipc-contract.js';
 import { isTrustedSenderUrl } from './sender-check.js';
-import { zooList } from './zoo-list.js';
+import { createService } from '../app/api/service.js';
+import { errorMessage } from '../app/api/jobs.js';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -17,17 +20,29 @@ const rendererFile = fileURLToPath(new URL('../renderer/index.html', import.meta
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererUrl = devServerUrl ?? pathToFileURL(rendererFile).href;
 
-/** Registers one contract channel; calls from anything but the app's own page are refused. */
-function handle<C extends IpcChannel>(
-  channel: C,
-  answer: (...args: IpcContract[C]['request']) => IpcContract[C]['response'] | Promise<IpcContract[C]['response']>,
-): void {
-  ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
-    if (!isTrustedSenderUrl(event.senderFrame?.url, rendererUrl)) {
-      throw new Error(`IPC ${channel} refused: the sender is not this app's page.`);
-    }
-    return answer(...(args as IpcContract[C]['request']));
-  });
+function sendJobEvent(e: JobEvent): void {
+  for (const win of BrowserWindow.getAllWindows()) {
+    if (!win.webContents.isDestroyed()) win.webContents.send(JOB_EVENT_CHANNEL, e);
+  }
+}
+
+/** Registers every api method; calls from anything but the app's own page are refused. */
+function handleApi(): void {
+  const service = createService({ emit: sendJobEvent, version: app.getVersion() });
+  for (const method of API_METHODS) {
+    const answer = service[method as ApiMethod] as (req: unknown) => Promise<unknown>;
+    ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, req: unknown) => {
+      if (!isTrustedSenderUrl(event.senderFrame?.url, rendererUrl)) {
+        throw new Error(`IPC ${method} refused: the sender is not this app's page.`);
+      }
+      try {
+        return await answer(req);
+      } catch (e) {
+        // Only the message crosses IPC; it is one readable sentence.
+        throw new Error(errorMessage(e));
+      }
+    });
+  }
 }
 
 function createWindow(): void {
@@ -60,8 +75,7 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
 
-  handle(IPC.appVersion, () => app.getVersion());
-  handle(IPC.zooList, () => zooList());
+  handleApi();
 
   createWindow();
   app.on('activate', () => {

@@ -47,7 +47,15 @@ export interface StaticServerOptions {
   token?: string;
   /** The version `/api/version` reports; package.json's when absent. */
   version?: string;
+  /**
+   * Further `/api` routes (the app's api, app/api/server.ts): called after the token check for
+   * every /api request, GET or POST; resolves true when it answered the request.
+   */
+  api?: ApiRoute;
 }
+
+/** A handler of token-checked `/api` requests; resolves false to fall through to the built-in routes. */
+export type ApiRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface StaticServer {
   /** The address to open, token included: `http://127.0.0.1:<port>/?token=<token>`. */
@@ -110,17 +118,20 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       return send(res, 421, 'text/plain; charset=utf-8', 'Unexpected Host header.\n');
     }
     const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n');
     const url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const postOk = req.method === 'POST' && isApi && options.api !== undefined;
+    if (req.method !== 'GET' && !head && !postOk) return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n');
     const queryOk = sameSecret(url.searchParams.get('token'), token);
     if (queryOk) {
       res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
 
-    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+    if (isApi) {
       if (!queryOk && !sameSecret(cookieValue(req, COOKIE), token)) {
         return sendJson(res, 403, { error: 'This server needs its access token: open the URL it printed.' }, head);
       }
+      if (options.api && (await options.api(req, res, url))) return;
       switch (url.pathname) {
         case '/api/zoo':
           return sendJson(res, 200, zooList(), head);

@@ -39,8 +39,14 @@ export interface IpcMain {
   handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void;
 }
 
+export interface IpcRendererEvent {
+  readonly senderId: number;
+}
+
 export interface IpcRenderer {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: IpcRendererEvent, ...args: unknown[]) => void): this;
+  removeListener(channel: string, listener: (event: IpcRendererEvent, ...args: unknown[]) => void): this;
 }
 
 export interface ContextBridge {
@@ -54,6 +60,8 @@ export interface HandlerDetails {
 export interface WebContents {
   on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): this;
   setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
 }
 
 export class BrowserWindow {

@@ -9,5 +9,6 @@ import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { pruneCommand } from './prune.js';
 import { finetuneCommand } from './finetune.js';
+import { serveCommand } from './serve.js';
 
-export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, finetuneCommand, zooCommand, doctorCommand, demoCommand, exportCommand];
+export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, finetuneCommand, zooCommand, doctorCommand, demoCommand, exportCommand, serveCommand];

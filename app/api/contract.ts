@@ -1,0 +1,312 @@
+/**
+ * The one typed contract of the app: every call the UI makes (request and response types), the
+ * events long jobs send (progress, done, error, cancelled), and the method table that the
+ * Electron IPC bridge, the browser host's HTTP routes and the renderer's client all follow.
+ *
+ * Plain JSON-able types and constants only (no Node, no DOM, no Electron): the renderer and the
+ * Electron preload import this file too. The shapes mirror the core's types (ModelSummary,
+ * SeBlockStats, Plan, `seprune prune --json`); app/api/service.ts checks they stay assignable.
+ */
+
+/** One zoo model as the UI lists it. */
+export interface ZooListItem {
+  /** The name after `zoo:` (e.g. `se-resnet-demo`). */
+  name: string;
+  /** One line saying what the model is. */
+  description: string;
+}
+
+/** torchvision-style preprocessing: Resize → CenterCrop → Pad → channels → ToTensor → Normalize. */
+export interface PreprocessingDto {
+  resize?: number;
+  centerCrop?: number;
+  pad?: number;
+  mean: number[];
+  std: number[];
+  channels: 1 | 3;
+}
+
+export interface StageCostDto {
+  stage: string;
+  params: number;
+  macs: number;
+}
+
+export interface SeBlockDto {
+  name: string;
+  stage: string;
+  block: string;
+  channels: number;
+  hidden: number;
+  reduction: number;
+  gate: string;
+  innerAct: string;
+  bias: boolean;
+  params: number;
+  after: string;
+  before: string[];
+}
+
+export interface ModelSummaryDto {
+  name: string;
+  inputs: { name: string; shape: number[] }[];
+  outputs: { name: string; shape: number[] }[];
+  params: number;
+  macs: number;
+  nodes: number;
+  stages: StageCostDto[];
+  seBlocks: SeBlockDto[];
+  seParams: number;
+}
+
+/** One block of the stage/block diagram: the nodes sharing a (stage, block) tag. */
+export interface DiagramBlock {
+  stage: string;
+  block: string;
+  /** Node kinds in graph order, e.g. ['conv2d', 'batchnorm', 'activation', 'se']. */
+  kinds: string[];
+  params: number;
+  macs: number;
+  /** The SE block inside it, if any. */
+  se?: string;
+  /** Output shape of its last node (HWC), when known. */
+  outShape?: number[];
+}
+
+export interface SeBlockStatsDto {
+  name: string;
+  channels: number;
+  mean: number[];
+  std: number[];
+  min: number[];
+  max: number[];
+  /** [class][channel]. */
+  perClassMean: number[][];
+  histogram: { bins: number; counts: number[][] };
+  identityDistance: number;
+  inputDependence: number;
+  classDependence: number;
+}
+
+export interface ExcitationStatsDto {
+  model: string;
+  modelHash: string;
+  n: number;
+  classes: number;
+  emptyClasses: number[];
+  seed: number;
+  dataset: string;
+  engine: string;
+  blocks: SeBlockStatsDto[];
+}
+
+/** A model held by the session (the api keeps every model it opened or made until it stops). */
+export interface ModelInfo {
+  id: string;
+  /** What was opened (zoo spec or path), or `pruned from …` for a model the session made. */
+  source: string;
+  hash: string;
+  summary: ModelSummaryDto;
+  diagram: DiagramBlock[];
+  /** Preprocessing stored with the model, else ToTensor with the model's channel count. */
+  preprocessing: PreprocessingDto;
+  /** Class names of the data its statistics came from, when known. */
+  classNames?: string[];
+  stats?: ExcitationStatsDto;
+  /** The calibration data of `stats` (reused by pruning's accuracy check). */
+  statsData?: DataChoice;
+  /** The model this one was pruned from (what undo returns to). */
+  parent?: string;
+}
+
+export interface OpenModelRequest {
+  /** `zoo:<name>` or a path on the machine running the api (.seprune, .onnx, model.json). */
+  model: string;
+}
+
+/** A dataset choice: a folder on the api's machine or a builtin name. */
+export interface DataChoice {
+  data: string;
+  split: 'train' | 'test';
+  /** Class-balanced subset size. */
+  limit: number;
+  seed: number;
+  preprocess: PreprocessingDto;
+}
+
+export interface RunStatsRequest extends DataChoice {
+  modelId: string;
+}
+
+export interface StatsResult {
+  modelId: string;
+  stats: ExcitationStatsDto;
+  classNames: string[];
+  /** Images that could not be read, how many. */
+  skipped: number;
+  engine: string;
+  note?: string;
+}
+
+export interface PruneTargetDto {
+  /** Fraction of MACs to keep (≤ 1). */
+  targetMacs?: number;
+  /** Fraction of parameters to keep (≤ 1). */
+  targetParams?: number;
+  /** Fraction of prunable channels to remove. */
+  ratio?: number;
+}
+
+export interface FoldSettingsDto {
+  mode: 'auto' | 'none';
+  constant: number;
+  identity: number;
+}
+
+export interface PruneSettingsDto {
+  criterion: string;
+  target: PruneTargetDto;
+  residual: 'freeze' | 'couple';
+  roundTo: number;
+  minChannels: number;
+  fold: FoldSettingsDto;
+}
+
+export interface PreviewPruneRequest extends PruneSettingsDto {
+  modelId: string;
+}
+
+export interface PlanGroupDto {
+  id: string;
+  label: string;
+  stage: string;
+  size: number;
+  keep: number;
+  removed: number;
+  /** The SE block gating exactly these channels, and the gate channels the plan removes. */
+  gate?: { se: string; removed: number[] };
+}
+
+/** The planner's preview (what `seprune prune --preview --json` prints). */
+export interface PlanPreview {
+  model: string;
+  criterion: string;
+  paramsBefore: number;
+  paramsAfter: number;
+  macsBefore: number;
+  macsAfter: number;
+  groups: PlanGroupDto[];
+  frozen: { node: string; reason: string }[];
+  warnings: string[];
+  notes: string[];
+}
+
+export interface SeDecisionDto {
+  block: string;
+  decision: 'keep' | 'fold' | 'drop';
+  reason: string;
+  inputDependence: number;
+  identityDistance: number;
+  paramsSaved: number;
+  macsSaved: number;
+  accuracyChange: number | null;
+}
+
+/** What a prune did (the fields of `seprune prune --json`). */
+export interface PruneReport extends PlanPreview {
+  paramsAfterPruning: number;
+  macsAfterPruning: number;
+  top1Before: number | null;
+  top1Pruned: number | null;
+  top1After: number | null;
+  evalOn: { dataset: string; split: string; n: number } | null;
+  seBlocks: SeDecisionDto[];
+}
+
+export interface PruneResult {
+  model: ModelInfo;
+  report: PruneReport;
+}
+
+export type PruneRequest = PreviewPruneRequest;
+
+export interface ModelRef {
+  modelId: string;
+}
+
+export interface JobStarted {
+  jobId: string;
+  kind: JobKind;
+}
+
+export type JobKind = 'stats' | 'prune';
+
+/** What each job kind resolves to. */
+export interface JobResults {
+  stats: StatsResult;
+  prune: PruneResult;
+}
+
+/** Events of long jobs, in order: progress*, then exactly one of done / error / cancelled. */
+export type JobEvent =
+  | { type: 'progress'; jobId: string; label: string; done: number; total: number }
+  | { type: 'done'; jobId: string; kind: JobKind; result: JobResults[JobKind] }
+  | { type: 'error'; jobId: string; message: string }
+  | { type: 'cancelled'; jobId: string };
+
+/**
+ * Every call: request → response. A method with a `void` request takes no argument. Long jobs
+ * (runStats, prune) answer at once with a job id; their result comes as a `done` JobEvent.
+ */
+export interface ApiMethods {
+  version: { request: void; response: string };
+  listZoo: { request: void; response: ZooListItem[] };
+  listCriteria: { request: void; response: string[] };
+  openModel: { request: OpenModelRequest; response: ModelInfo };
+  runStats: { request: RunStatsRequest; response: JobStarted };
+  previewPrune: { request: PreviewPruneRequest; response: PlanPreview };
+  prune: { request: PruneRequest; response: JobStarted };
+  undo: { request: ModelRef; response: ModelInfo };
+  cancelJob: { request: { jobId: string }; response: { cancelled: boolean } };
+}
+
+export type ApiMethod = keyof ApiMethods;
+
+/** Names of every method, for routing (HTTP `POST /api/<method>`, IPC `api:<method>`). */
+export const API_METHODS: readonly ApiMethod[] = [
+  'version',
+  'listZoo',
+  'listCriteria',
+  'openModel',
+  'runStats',
+  'previewPrune',
+  'prune',
+  'undo',
+  'cancelJob',
+] as const;
+
+/** The IPC channel of a method, and the one main uses to push job events to the page. */
+export const ipcChannel = (m: ApiMethod): string => `api:${m}`;
+export const JOB_EVENT_CHANNEL = 'api:job-event';
+
+/** The api as the renderer sees it: one async function per method plus a job-event subscription. */
+export type ApiCalls = {
+  [M in ApiMethod]: ApiMethods[M]['request'] extends void
+    ? () => Promise<ApiMethods[M]['response']>
+    : (req: ApiMethods[M]['request']) => Promise<ApiMethods[M]['response']>;
+};
+
+export interface RendererApi extends ApiCalls {
+  /** Calls `listener` with every job event; returns the unsubscribe function. */
+  onJobEvent(listener: (e: JobEvent) => void): () => void;
+}
+
+/** Defaults the UI starts from (the CLI's defaults). */
+export const PRUNE_DEFAULTS: PruneSettingsDto = {
+  criterion: 'se-mean',
+  target: { targetMacs: 0.5 },
+  residual: 'freeze',
+  roundTo: 1,
+  minChannels: 1,
+  fold: { mode: 'auto', constant: 0.01, identity: 0.02 },
+};

@@ -1,0 +1,86 @@
+/**
+ * Long jobs of the api: each runs off the request path (the call answers with a job id at once),
+ * reports progress as JobEvents, and can be cancelled through an AbortSignal. The core's loops
+ * report progress after every batch, so cancelling takes effect at the next batch: the job's
+ * Progress throws a JobCancelled there.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Progress } from '../cli/command.js';
+import type { JobEvent, JobKind, JobResults, JobStarted } from './contract.js';
+import { UserError } from '../model/errors.js';
+
+/** Thrown inside a job once it has been cancelled. */
+export class JobCancelled extends Error {
+  constructor() {
+    super('The job was cancelled.');
+    this.name = 'JobCancelled';
+  }
+}
+
+/** What a job's work function gets: its signal and a Progress that stops the work when cancelled. */
+export interface JobContext {
+  signal: AbortSignal;
+  progress: Progress;
+  /** Throws JobCancelled when the job has been cancelled (call between steps). */
+  check(): void;
+}
+
+/** The readable message of any error a job or call throws. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof UserError) return e.message;
+  const m = e instanceof Error ? e.message : String(e);
+  return `Something went wrong inside the app (a bug): ${m}`;
+}
+
+export class JobRunner {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly emit: (e: JobEvent) => void) {}
+
+  /** Starts `work` on the next tick; its result or error arrives as a JobEvent. */
+  start<K extends JobKind>(kind: K, work: (ctx: JobContext) => Promise<JobResults[K]>): JobStarted {
+    const jobId = randomUUID();
+    const ctl = new AbortController();
+    this.running.set(jobId, ctl);
+    const check = (): void => {
+      if (ctl.signal.aborted) throw new JobCancelled();
+    };
+    let last = 0;
+    const progress: Progress = {
+      update: (label, done, total) => {
+        check();
+        const now = Date.now();
+        if (now - last < 100 && done < total) return;
+        last = now;
+        this.emit({ type: 'progress', jobId, label, done, total });
+      },
+      done: () => {},
+    };
+    setImmediate(() => {
+      work({ signal: ctl.signal, progress, check })
+        .then((result) => {
+          check();
+          this.emit({ type: 'done', jobId, kind, result });
+        })
+        .catch((e: unknown) => {
+          if (e instanceof JobCancelled || ctl.signal.aborted) this.emit({ type: 'cancelled', jobId });
+          else this.emit({ type: 'error', jobId, message: errorMessage(e) });
+        })
+        .finally(() => this.running.delete(jobId));
+    });
+    return { jobId, kind };
+  }
+
+  /** Asks a running job to stop; false when no such job runs. */
+  cancel(jobId: string): boolean {
+    const ctl = this.running.get(jobId);
+    if (!ctl) return false;
+    ctl.abort();
+    return true;
+  }
+
+  /** Cancels every running job (when the host stops). */
+  cancelAll(): void {
+    for (const ctl of this.running.values()) ctl.abort();
+  }
+}

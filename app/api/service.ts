@@ -1,0 +1,289 @@
+/**
+ * The api's implementation: one session holding the models it opened or made, answering every
+ * method of the contract (app/api/contract.ts) by calling the core — load, summary, datasets,
+ * statistics, the prune pipeline, evaluation. The Electron main process and the browser host both
+ * serve this one object; neither has logic of its own.
+ */
+import { readFileSync } from 'node:fs';
+import type { Graph } from '../model/ir.js';
+import { graphHash, loadModel } from '../model/load.js';
+import { summarize, type ModelSummary } from '../model/summary.js';
+import { costReport } from '../model/accounting.js';
+import { UserError } from '../model/errors.js';
+import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
+import { checkInputShape } from '../cli/data-options.js';
+import { collectStats } from '../../pruning/stats/collect.js';
+import type { ExcitationStats } from '../../pruning/stats/types.js';
+import { CRITERION_NAMES, criterion } from '../../pruning/importance/index.js';
+import type { PlanTarget } from '../../pruning/plan.js';
+import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
+import { evaluate } from '../eval/evaluate.js';
+import { zooList } from '../../main/zoo-list.js';
+import { JobRunner, type JobContext } from './jobs.js';
+import type {
+  ApiMethod,
+  ApiMethods,
+  DataChoice,
+  DiagramBlock,
+  ExcitationStatsDto,
+  JobEvent,
+  ModelInfo,
+  ModelSummaryDto,
+  PlanGroupDto,
+  PlanPreview,
+  PreprocessingDto,
+  PreviewPruneRequest,
+  PruneReport,
+} from './contract.js';
+
+/** The server side of the contract: one async function per method. */
+export type ApiHandlers = {
+  [M in ApiMethod]: (req: ApiMethods[M]['request']) => Promise<ApiMethods[M]['response']>;
+};
+
+export interface Service extends ApiHandlers {
+  /** Stops every running job. */
+  close(): void;
+}
+
+/** Criteria the UI offers: taylor needs a gradient pass, which is not an interactive preview. */
+const UI_CRITERIA = CRITERION_NAMES.filter((c) => c !== 'taylor');
+
+// The contract's shapes must stay assignable from the core's (a compile-time check).
+const _summaryFits: (s: ModelSummary) => ModelSummaryDto = (s) => s;
+const _statsFit: (s: ExcitationStats) => ExcitationStatsDto = (s) => s;
+void _summaryFits;
+void _statsFit;
+
+interface Entry {
+  info: ModelInfo;
+  graph: Graph;
+  stats?: ExcitationStats;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** The stage/block diagram: consecutive nodes sharing a block tag (or a stage, untagged) form one box. */
+export function diagramOf(g: Graph): DiagramBlock[] {
+  const costs = new Map(costReport(g).nodes.map((c) => [c.name, c]));
+  const out: DiagramBlock[] = [];
+  const index = new Map<string, DiagramBlock>();
+  for (const n of g.nodes) {
+    const stage = n.stage ?? 'other';
+    const block = n.block ?? stage;
+    const key = `${stage}\u0000${block}`;
+    let b = index.get(key);
+    if (!b) {
+      b = { stage, block, kinds: [], params: 0, macs: 0 };
+      index.set(key, b);
+      out.push(b);
+    }
+    b.kinds.push(n.kind);
+    const c = costs.get(n.name);
+    if (c) {
+      b.params += c.params;
+      b.macs += c.macs;
+      b.outShape = c.outShape.filter((d): d is number => typeof d === 'number');
+    }
+    if (n.kind === 'se') b.se = n.name;
+  }
+  return out;
+}
+
+function defaultPreprocessing(g: Graph, stored?: PreprocessingDto): PreprocessingDto {
+  if (stored) return structuredClone(stored);
+  return { mean: [0], std: [1], channels: g.inputs[0].shape[2] === 3 ? 3 : 1 };
+}
+
+function checkData(d: DataChoice): void {
+  if (!d.data?.trim()) throw new UserError('Choose a dataset: a folder on this machine or fashion-mnist.');
+  if (d.split !== 'train' && d.split !== 'test') throw new UserError('The split must be train or test.');
+  if (!Number.isInteger(d.limit) || d.limit < 1) throw new UserError('The number of images must be a whole number ≥ 1.');
+  if (!Number.isInteger(d.seed) || d.seed < 0) throw new UserError('The seed must be a whole number ≥ 0.');
+  const p = d.preprocess;
+  const okList = (xs: number[], positive: boolean) => (xs.length === 1 || xs.length === 3) && xs.every((x) => Number.isFinite(x) && (!positive || x > 0));
+  if (!okList(p.mean, false)) throw new UserError('The mean takes one number or three.');
+  if (!okList(p.std, true)) throw new UserError('The std takes one number or three, all above 0.');
+  if (p.channels !== 1 && p.channels !== 3) throw new UserError('Channels must be 1 or 3.');
+  if ((p.mean.length === 3 || p.std.length === 3) && p.channels === 1) throw new UserError('Three mean/std values need 3 channels.');
+  for (const k of ['resize', 'centerCrop', 'pad'] as const) {
+    const v = p[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < (k === 'pad' ? 0 : 1))) throw new UserError(`${k} must be a whole number${k === 'pad' ? ' ≥ 0' : ' ≥ 1'}.`);
+  }
+}
+
+async function openData(d: DataChoice, g: Graph, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
+  const ds = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess });
+  checkInputShape(ds.sampleShape, g.inputs[0].shape);
+  return { ds, idx: sampleIndices(await ds.labels(), d.limit, d.seed) };
+}
+
+/** The plan's rows, each with the gate channels it removes when one SE block gates the group. */
+function withGates(run: PlannedRun): PlanGroupDto[] {
+  const byId = new Map(run.groups.map((g) => [g.id, g]));
+  return planGroupsJson(run.plan).map((row, i) => {
+    const grp = byId.get(row.id);
+    const gate = grp?.gatedBy ? grp.gates.find((x) => x.se === grp.gatedBy) : undefined;
+    if (!gate) return row;
+    const removed = run.plan.groups[i].remove.flatMap((c) => Array.from(gate.index.subarray(c * gate.per, c * gate.per + gate.per)));
+    return { ...row, gate: { se: gate.se, removed } };
+  });
+}
+
+function toTarget(t: PreviewPruneRequest['target']): PlanTarget {
+  const given = (['targetMacs', 'targetParams', 'ratio'] as const).filter((k) => t[k] !== undefined);
+  if (given.length !== 1) throw new UserError('Give exactly one target: a MACs fraction, a parameter fraction or a channel ratio.');
+  const k = given[0];
+  const v = t[k]!;
+  if (!Number.isFinite(v) || v <= 0 || v > 1 || (k === 'ratio' && v >= 1)) {
+    throw new UserError(k === 'ratio' ? 'The ratio of channels to remove must lie between 0 and 1.' : 'The fraction to keep must lie above 0 and at most 1.');
+  }
+  return { [k]: v };
+}
+
+export function createService(o: { emit: (e: JobEvent) => void; version?: string }): Service {
+  const jobs = new JobRunner(o.emit);
+  const models = new Map<string, Entry>();
+  let counter = 0;
+  const version = o.version ?? packageVersion();
+
+  function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats): ModelInfo {
+    const id = `m${++counter}`;
+    const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats } : {}) };
+    models.set(id, { info, graph, ...(stats ? { stats } : {}) });
+    return info;
+  }
+
+  function entry(id: string): Entry {
+    const e = models.get(id);
+    if (!e) throw new UserError('That model is no longer open; open it again from Start.');
+    return e;
+  }
+
+  function plan(req: PreviewPruneRequest): { e: Entry; run: PlannedRun; preview: PlanPreview } {
+    const e = entry(req.modelId);
+    criterion(req.criterion);
+    if (req.criterion.startsWith('se-mean') && !e.stats) {
+      throw new UserError(`The ${req.criterion} criterion ranks channels by their gates: run the statistics first (Start → Run statistics).`);
+    }
+    if (req.residual !== 'freeze' && req.residual !== 'couple') throw new UserError('Residual must be freeze or couple.');
+    for (const k of ['roundTo', 'minChannels'] as const) {
+      if (!Number.isInteger(req[k]) || req[k] < 1) throw new UserError(`${k === 'roundTo' ? 'Round-to' : 'Min channels'} must be a whole number ≥ 1.`);
+    }
+    const run = planPruneRun(
+      e.graph,
+      e.info.source,
+      { criterion: req.criterion, residual: req.residual, target: toTarget(req.target), minChannels: req.minChannels, roundTo: req.roundTo, seed: e.info.statsData?.seed ?? 0 },
+      e.stats ? { stats: e.stats } : {},
+    );
+    const preview: PlanPreview = {
+      model: e.info.source,
+      criterion: req.criterion,
+      paramsBefore: run.plan.params.before,
+      paramsAfter: run.plan.params.after,
+      macsBefore: run.plan.macs.before,
+      macsAfter: run.plan.macs.after,
+      groups: withGates(run),
+      frozen: run.frozen,
+      warnings: run.plan.warnings,
+      notes: run.notes,
+    };
+    return { e, run, preview };
+  }
+
+  async function statsJob(req: ApiMethods['runStats']['request'], ctx: JobContext) {
+    const e = entry(req.modelId);
+    checkData(req);
+    const { ds, idx } = await openData(req, e.graph);
+    ctx.check();
+    const r = await collectStats(e.graph, ds, idx, { model: e.info.source, modelHash: e.info.hash, seed: req.seed, engine: 'auto', progress: ctx.progress });
+    ctx.check();
+    e.stats = r.stats;
+    e.info = { ...e.info, stats: r.stats, classNames: ds.classes, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
+    return { modelId: e.info.id, stats: r.stats, classNames: ds.classes, skipped: r.run.skipped.length, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
+  }
+
+  async function pruneJob(req: ApiMethods['prune']['request'], ctx: JobContext) {
+    const { e, run, preview } = plan(req);
+    if (req.fold.mode !== 'none' && !e.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
+    const fold = { mode: req.fold.mode, constantThreshold: req.fold.constant, identityThreshold: req.fold.identity };
+    ctx.progress.update('cutting channels', 0, 1);
+    const applied = applyPruneRun(e.graph, run, fold, e.stats);
+    ctx.check();
+    let evalData: { ds: Dataset; idx: number[] } | undefined;
+    if (e.info.statsData) evalData = await openData(e.info.statsData, e.graph, 'test');
+    const top1 = async (g: Graph, label: string) =>
+      evalData ? (await evaluate(g, evalData.ds, evalData.idx, { engine: 'auto', progress: { update: (_l, d, t) => ctx.progress.update(label, d, t), done: () => {} } })).top1 : null;
+    const top1Before = await top1(e.graph, 'accuracy before');
+    const top1Pruned = await top1(applied.pruned, 'accuracy after cutting');
+    const top1After = applied.graph === applied.pruned ? top1Pruned : await top1(applied.graph, 'accuracy after SE folding');
+    const seBlocks = [];
+    for (const dec of applied.decisions) {
+      let accuracyChange: number | null = null;
+      if (dec.decision !== 'keep' && evalData && top1Pruned !== null) accuracyChange = (await top1(applied.foldOnly(dec.block), `accuracy of ${dec.block} alone`))! - top1Pruned;
+      seBlocks.push({ ...dec, accuracyChange });
+    }
+    ctx.check();
+    const after = costReport(applied.graph);
+    const report: PruneReport = {
+      ...preview,
+      paramsAfter: after.params,
+      macsAfter: after.macs,
+      paramsAfterPruning: run.plan.params.after,
+      macsAfterPruning: run.plan.macs.after,
+      top1Before,
+      top1Pruned,
+      top1After,
+      evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
+      seBlocks,
+    };
+    const graph: Graph = { ...applied.graph, meta: { ...applied.graph.meta, prunedFrom: e.info.source, prunedFromHash: e.info.hash } };
+    const model = add(
+      graph,
+      `${e.info.source} (pruned)`,
+      graphHash(graph),
+      {
+        preprocessing: e.info.preprocessing,
+        parent: e.info.id,
+        ...(e.info.classNames ? { classNames: e.info.classNames } : {}),
+        ...(e.info.statsData ? { statsData: e.info.statsData } : {}),
+      },
+      applied.stats,
+    );
+    return { model, report };
+  }
+
+  return {
+    version: async () => version,
+    listZoo: async () => zooList(),
+    listCriteria: async () => UI_CRITERIA,
+    openModel: async (req) => {
+      const arg = req?.model?.trim();
+      if (!arg) throw new UserError('Give a model: zoo:<name> or a file path (.seprune, .onnx, model.json).');
+      const m = await loadModel(arg);
+      const g = m.project.graph;
+      const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
+      return add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats);
+    },
+    runStats: async (req) => {
+      entry(req.modelId);
+      checkData(req);
+      return jobs.start('stats', (ctx) => statsJob(req, ctx));
+    },
+    previewPrune: async (req) => plan(req).preview,
+    prune: async (req) => {
+      plan(req); // settings errors answer the call itself
+      return jobs.start('prune', (ctx) => pruneJob(req, ctx));
+    },
+    undo: async (req) => {
+      const e = entry(req.modelId);
+      if (!e.info.parent) throw new UserError('Nothing to undo: this model was opened, not pruned.');
+      return entry(e.info.parent).info;
+    },
+    cancelJob: async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+    close: () => jobs.cancelAll(),
+  };
+}

@@ -1,0 +1,29 @@
+/** Number formatting for the views: exact counts with separators, compact counts, percentages. */
+export const exact = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export function compact(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (a >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+
+/** A colour from a sequential scale (0 → light, 1 → dark blue), for gates and identity scores. */
+export function gateColour(v: number): string {
+  const t = Math.max(0, Math.min(1, v));
+  // Interpolates #f7fbff → #08306b in three stops (a "Blues" ramp).
+  const stops = [
+    [247, 251, 255],
+    [107, 174, 214],
+    [8, 48, 107],
+  ];
+  const x = t * 2;
+  const i = Math.min(1, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [stops[i], stops[i + 1]];
+  const c = a.map((ai, k) => Math.round(ai + (b[k] - ai) * f));
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
