@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import './kernels/register.js';
 import { createRequire } from 'node:module';
 
 // PROD only silences tfjs' console banners ("looks like you are running TensorFlow.js in Node").

@@ -1,0 +1,68 @@
+/**
+ * Replaces tfjs-backend-cpu kernels with the faster ones of this folder: convolutions (plain and
+ * depthwise, forward and both gradients; conv-kernels.ts) and the broadcasting element-wise,
+ * reduction and slicing ops a training step spends its time in next (tensor-kernels.ts).
+ * Importing this module registers them (app/engine/tf.ts imports it right after the cpu
+ * backend); the environment variable SEPRUNE_CPU_KERNELS=tfjs keeps tfjs' own kernels (for
+ * before/after benchmarks). A case a fast kernel does not handle is passed to the original
+ * kernel, whose function is kept before it is unregistered.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { convKernels, type FastKernel } from './conv-kernels.js';
+import { tensorKernels } from './tensor-kernels.js';
+
+const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
+
+/** The kernel names this module replaces on the cpu backend. */
+export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
+
+const originals = new Map<string, tf.KernelFunc>();
+
+function withFallback(name: string, kernel: FastKernel): tf.KernelFunc {
+  return (args) => {
+    const out = kernel(args, args.backend as MathBackendCPU);
+    if (out) return out;
+    const original = originalCpuKernel(name);
+    if (!original) throw new Error(`no original cpu kernel kept for ${name}`);
+    return original(args);
+  };
+}
+
+const kernels = new Map(Object.entries(fast).map(([name, k]) => [name, withFallback(name, k)]));
+
+/** The original tfjs-backend-cpu kernel function for `name` (kept for fallback and tests). */
+export function originalCpuKernel(name: string): tf.KernelFunc | undefined {
+  return originals.get(name) ?? (active ? undefined : tf.getKernel(name, 'cpu')?.kernelFunc);
+}
+
+/** The fast kernel function for `name` (with its fallback), whether or not it is registered now. */
+export function fastCpuKernel(name: string): tf.KernelFunc {
+  const k = kernels.get(name);
+  if (!k) throw new Error(`no fast cpu kernel named ${name}`);
+  return k;
+}
+
+let active = false;
+
+/** Registers the fast kernels on 'cpu' (true) or puts tfjs' own back (false). Idempotent. */
+export function useFastCpuKernels(on: boolean): void {
+  if (on === active) return;
+  for (const name of FAST_KERNEL_NAMES) {
+    const current = tf.getKernel(name, 'cpu');
+    if (!current && !originals.has(name)) continue; // the cpu backend is not loaded: nothing to replace
+    if (on && current && !originals.has(name)) originals.set(name, current.kernelFunc);
+    if (current) tf.unregisterKernel(name, 'cpu');
+    const func = on ? kernels.get(name) : originals.get(name);
+    if (func) tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: func });
+  }
+  active = on;
+}
+
+/** True while the fast kernels are registered. */
+export function fastCpuKernelsActive(): boolean {
+  return active;
+}
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+if (env?.SEPRUNE_CPU_KERNELS !== 'tfjs') useFastCpuKernels(true);
