@@ -239,24 +239,174 @@ export interface JobStarted {
   kind: JobKind;
 }
 
-export type JobKind = 'stats' | 'prune';
+export type JobKind = 'stats' | 'prune' | 'compare' | 'export' | 'finetune';
+
+/** Compare any models of the session on one dataset (the `seprune compare` report). */
+export interface CompareRequest {
+  /** Two or more session models; the first is the baseline of the differences. */
+  modelIds: string[];
+  /** Images to compare on (the test split is the usual choice). */
+  data: DataChoice;
+  /** Measure batch-1 CPU latency (default true). */
+  latency?: boolean;
+}
+
+export interface ComparePerClassDto {
+  label: number;
+  name: string;
+  n: number;
+  top1: number;
+}
+
+export interface CompareRowDto {
+  model: string;
+  engine: string;
+  n: number;
+  top1: number;
+  top5: number;
+  perClass: ComparePerClassDto[];
+  params: number;
+  macs: number;
+  /** Size of the model's .seprune encoding (what saving it would write), or of the file opened. */
+  fileBytes: number;
+  latencyMs: number | null;
+}
+
+export interface CompareDiffDto {
+  model: string;
+  top1: number;
+  top5: number;
+  perClass: number[];
+  params: number;
+  macs: number;
+  fileBytes: number;
+  latencyMs: number | null;
+}
+
+export interface CompareReportDto {
+  data: { name: string; source: string; split: string; n: number };
+  classNames: string[];
+  rows: CompareRowDto[];
+  diffs: CompareDiffDto[];
+}
+
+export interface CompareResult {
+  modelIds: string[];
+  report: CompareReportDto;
+}
+
+/** A format the app can export, with the precisions its writer supports. */
+export interface ExportFormatDto {
+  format: string;
+  quant: string[];
+  /** Whether the output is one file or a folder (TF.js). */
+  output: 'file' | 'folder';
+}
+
+/** Export one session model in every chosen format × precision into a folder on the api's machine. */
+export interface ExportRequestDto {
+  modelId: string;
+  /** An existing folder on the machine running the api. */
+  outDir: string;
+  /** Each format × precision to write (one file, or folder for TF.js, per entry). */
+  targets: { format: string; quant: string }[];
+  /** Calibration (train split) and verification (test split) images: dataset, limit, preprocessing. */
+  data: DataChoice;
+  /** Replace files that already exist. */
+  force: boolean;
+}
+
+/** One runtime's verification of a written file (export/types.ts VerifyReport). */
+export interface VerifyRowDto {
+  runtime: string;
+  n: number;
+  top1: number | null;
+  top1Float: number | null;
+  agreement: number;
+  maxAbsDiff: number;
+  bytes: number;
+  latencyMs: number;
+}
+
+export interface ExportFileDto {
+  file: string;
+  format: string;
+  quant: string;
+  bytes: number;
+  notes: string[];
+  keptFloat: string[];
+  verify: VerifyRowDto[];
+}
+
+export interface ExportResult {
+  modelId: string;
+  files: ExportFileDto[];
+}
+
+/** The tfjs backend fine-tuning would use, and why the faster ones were not. */
+export interface BackendInfo {
+  name: string;
+  tried: { name: string; ok: boolean; reason: string }[];
+}
+
+export interface FinetuneRequest {
+  modelId: string;
+  /** Training images (train split; `limit` images, class-balanced) and their preprocessing. */
+  data: DataChoice;
+  epochs: number;
+  batchSize: number;
+  /** Peak learning rate; null for the optimiser's default. */
+  lr: number | null;
+  optimizer: 'sgd' | 'adamw';
+  /** Distil from this session model; null for none. The UI defaults to the model before pruning. */
+  teacherId: string | null;
+  /** Test images to measure the result on. */
+  evalLimit: number;
+}
+
+/** One training progress event (app/train TrainProgress). */
+export interface TrainProgressDto {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface FinetuneResult {
+  /** The fine-tuned model, a new model of the session whose parent is the one trained. */
+  model: ModelInfo;
+  top1: number;
+  top5: number;
+  evalN: number;
+  epochs: number;
+  imagesPerSecond: number;
+  backend: string;
+}
 
 /** What each job kind resolves to. */
 export interface JobResults {
   stats: StatsResult;
   prune: PruneResult;
+  compare: CompareResult;
+  export: ExportResult;
+  finetune: FinetuneResult;
 }
 
 /** Events of long jobs, in order: progress*, then exactly one of done / error / cancelled. */
 export type JobEvent =
-  | { type: 'progress'; jobId: string; label: string; done: number; total: number }
+  | { type: 'progress'; jobId: string; label: string; done: number; total: number; train?: TrainProgressDto }
   | { type: 'done'; jobId: string; kind: JobKind; result: JobResults[JobKind] }
   | { type: 'error'; jobId: string; message: string }
   | { type: 'cancelled'; jobId: string };
 
 /**
  * Every call: request → response. A method with a `void` request takes no argument. Long jobs
- * (runStats, prune) answer at once with a job id; their result comes as a `done` JobEvent.
+ * (runStats, prune, compare, exportModel, finetune) answer at once with a job id; their result comes as a `done` JobEvent.
  */
 export interface ApiMethods {
   version: { request: void; response: string };
@@ -268,6 +418,11 @@ export interface ApiMethods {
   prune: { request: PruneRequest; response: JobStarted };
   undo: { request: ModelRef; response: ModelInfo };
   cancelJob: { request: { jobId: string }; response: { cancelled: boolean } };
+  compare: { request: CompareRequest; response: JobStarted };
+  exportFormats: { request: void; response: ExportFormatDto[] };
+  exportModel: { request: ExportRequestDto; response: JobStarted };
+  trainBackend: { request: void; response: BackendInfo };
+  finetune: { request: FinetuneRequest; response: JobStarted };
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -283,7 +438,15 @@ export const API_METHODS: readonly ApiMethod[] = [
   'prune',
   'undo',
   'cancelJob',
+  'compare',
+  'exportFormats',
+  'exportModel',
+  'trainBackend',
+  'finetune',
 ] as const;
+
+/** The methods that start a job (the browser client opens the event stream before calling them). */
+export const JOB_METHODS: readonly ApiMethod[] = ['runStats', 'prune', 'compare', 'exportModel', 'finetune'] as const;
 
 /** The IPC channel of a method, and the one main uses to push job events to the page. */
 export const ipcChannel = (m: ApiMethod): string => `api:${m}`;

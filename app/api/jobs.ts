@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Progress } from '../cli/command.js';
-import type { JobEvent, JobKind, JobResults, JobStarted } from './contract.js';
+import type { JobEvent, JobKind, JobResults, JobStarted, TrainProgressDto } from './contract.js';
 import { UserError } from '../model/errors.js';
 
 /** Thrown inside a job once it has been cancelled. */
@@ -23,6 +23,8 @@ export interface JobContext {
   progress: Progress;
   /** Throws JobCancelled when the job has been cancelled (call between steps). */
   check(): void;
+  /** A training step's progress: a progress event carrying the loss/accuracy the UI charts. */
+  train(label: string, ev: TrainProgressDto): void;
 }
 
 /** The readable message of any error a job or call throws. */
@@ -46,18 +48,17 @@ export class JobRunner {
       if (ctl.signal.aborted) throw new JobCancelled();
     };
     let last = 0;
-    const progress: Progress = {
-      update: (label, done, total) => {
-        check();
-        const now = Date.now();
-        if (now - last < 100 && done < total) return;
-        last = now;
-        this.emit({ type: 'progress', jobId, label, done, total });
-      },
-      done: () => {},
+    const send = (label: string, done: number, total: number, train?: TrainProgressDto): void => {
+      check();
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      this.emit({ type: 'progress', jobId, label, done, total, ...(train ? { train } : {}) });
     };
+    const progress: Progress = { update: (label, done, total) => send(label, done, total), done: () => {} };
+    const train = (label: string, ev: TrainProgressDto): void => send(label, ev.step, ev.steps, ev);
     setImmediate(() => {
-      work({ signal: ctl.signal, progress, check })
+      work({ signal: ctl.signal, progress, check, train })
         .then((result) => {
           check();
           this.emit({ type: 'done', jobId, kind, result });

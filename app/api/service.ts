@@ -18,7 +18,10 @@ import { CRITERION_NAMES, criterion } from '../../pruning/importance/index.js';
 import type { PlanTarget } from '../../pruning/plan.js';
 import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
 import { evaluate } from '../eval/evaluate.js';
+import { modelFileBytes, projectBytes } from '../eval/compare.js';
+import { chooseBackend } from '../engine/backend.js';
 import { zooList } from '../../main/zoo-list.js';
+import { checkExport, checkFinetune, compareJob, exportFormats, exportJob, finetuneJob } from './model-jobs.js';
 import { JobRunner, type JobContext } from './jobs.js';
 import type {
   ApiMethod,
@@ -59,6 +62,8 @@ interface Entry {
   info: ModelInfo;
   graph: Graph;
   stats?: ExcitationStats;
+  /** The opened file's size on disk, or the size of the model's .seprune encoding. */
+  fileBytes: number;
 }
 
 function packageVersion(): string {
@@ -150,11 +155,16 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
   let counter = 0;
   const version = o.version ?? packageVersion();
 
-  function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats): ModelInfo {
+  function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
     const id = `m${++counter}`;
     const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats } : {}) };
-    models.set(id, { info, graph, ...(stats ? { stats } : {}) });
+    models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
     return info;
+  }
+
+  /** Files the session opened: never an export's output. */
+  function openedFiles(): string[] {
+    return [...models.values()].map((m) => m.info.source).filter((s) => !s.startsWith('zoo:') && !s.includes(' ('));
   }
 
   function entry(id: string): Entry {
@@ -266,7 +276,7 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
       const m = await loadModel(arg);
       const g = m.project.graph;
       const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
-      return add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats);
+      return add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
     },
     runStats: async (req) => {
       entry(req.modelId);
@@ -284,6 +294,33 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
       return entry(e.info.parent).info;
     },
     cancelJob: async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+    compare: async (req) => {
+      const ids = Array.isArray(req?.modelIds) ? req.modelIds : [];
+      if (ids.length < 2) throw new UserError('Choose at least two models to compare.');
+      const ms = ids.map(entry);
+      checkData(req.data);
+      return jobs.start('compare', async (ctx) => ({ modelIds: ids, report: await compareJob(ms, req.data, req.latency !== false, openData, ctx) }));
+    },
+    exportFormats: async () => exportFormats(),
+    exportModel: async (req) => {
+      const e = entry(req.modelId);
+      checkData(req.data);
+      checkExport(req, e.info.source, openedFiles());
+      return jobs.start('export', async (ctx) => ({ modelId: e.info.id, files: await exportJob(e, req, openData, ctx, openedFiles()) }));
+    },
+    trainBackend: async () => chooseBackend(),
+    finetune: async (req) => {
+      const e = entry(req.modelId);
+      const teacher = req.teacherId ? entry(req.teacherId) : undefined;
+      checkData(req.data);
+      checkFinetune(req);
+      return jobs.start('finetune', async (ctx) => {
+        const r = await finetuneJob(e, teacher, req, openData, ctx);
+        const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
+        const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
+        return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend };
+      });
+    },
     close: () => jobs.cancelAll(),
   };
 }

@@ -5,7 +5,7 @@
  * cookie rides along). `version` and `listZoo` use the host's plain GET routes, so the Start page
  * also works against the static host alone.
  */
-import { API_METHODS, type ApiMethod, type JobEvent, type RendererApi } from '../../app/api/contract.js';
+import { API_METHODS, JOB_METHODS, type JobEvent, type RendererApi } from '../../app/api/contract.js';
 
 declare global {
   interface Window {
@@ -69,7 +69,7 @@ function httpApi(): RendererApi {
   calls.version = async () => (await getJson<{ version: string }>('/api/version')).version;
   calls.listZoo = () => getJson('/api/zoo');
   // Jobs start only once the event stream is connected, so no event can be missed.
-  for (const m of ['runStats', 'prune'] as ApiMethod[]) {
+  for (const m of JOB_METHODS) {
     const post = calls[m];
     calls[m] = async (req?: unknown) => {
       await connectEvents();

@@ -17,7 +17,7 @@ import {
 } from '../../app/api/contract.js';
 import { getApi, readableError } from './api.js';
 
-export type View = 'start' | 'model' | 'importance' | 'prune';
+export type View = 'start' | 'model' | 'importance' | 'prune' | 'finetune' | 'compare' | 'export';
 
 export interface JobView {
   id: string;
@@ -34,6 +34,8 @@ export const ui = $state({
   zoo: null as ZooListItem[] | null,
   criteria: [] as string[],
   model: null as ModelInfo | null,
+  /** Every model of the session, in the order it was opened or made (what Compare offers). */
+  models: [] as ModelInfo[],
   /** Name of the SE block shown in the Channel importance view. */
   selectedSe: '',
   data: { data: 'fashion-mnist', split: 'train', limit: 200, seed: 0, preprocess: { mean: [0], std: [1], channels: 1 } } as DataChoice,
@@ -55,6 +57,9 @@ const pending = new Map<string, Pending>();
 // eslint-disable-next-line svelte/prefer-svelte-reactivity
 const early = new Map<string, JobEvent[]>();
 let subscribed = false;
+/** Called with every progress event of a job this page started (the Fine-tune view charts them). */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+export const progressListeners = new Set<(e: Extract<JobEvent, { type: 'progress' }>) => void>();
 
 function onEvent(e: JobEvent): void {
   const p = pending.get(e.jobId);
@@ -65,6 +70,7 @@ function onEvent(e: JobEvent): void {
   }
   if (e.type === 'progress') {
     if (ui.job?.id === e.jobId) Object.assign(ui.job, { label: e.label, done: e.done, total: e.total });
+    for (const l of progressListeners) l(e);
     return;
   }
   pending.delete(e.jobId);
@@ -75,7 +81,7 @@ function onEvent(e: JobEvent): void {
 }
 
 /** Starts a job and waits for its result; null when it was cancelled. */
-async function runJob<K extends JobKind>(kind: K, title: string, start: () => Promise<{ jobId: string }>): Promise<JobResults[K] | null> {
+export async function runJob<K extends JobKind>(kind: K, title: string, start: () => Promise<{ jobId: string }>): Promise<JobResults[K] | null> {
   if (!subscribed) {
     getApi().onJobEvent(onEvent);
     subscribed = true;
@@ -124,8 +130,11 @@ export async function loadStart(): Promise<void> {
   api.listCriteria().then((c) => (ui.criteria = c), () => (ui.criteria = [PRUNE_DEFAULTS.criterion]));
 }
 
-function setModel(m: ModelInfo): void {
+export function setModel(m: ModelInfo): void {
   ui.model = m;
+  const i = ui.models.findIndex((x) => x.id === m.id);
+  if (i < 0) ui.models.push(m);
+  else ui.models[i] = m;
   ui.preview = null;
   ui.previewError = '';
   if (!m.summary.seBlocks.some((b) => b.name === ui.selectedSe)) ui.selectedSe = m.summary.seBlocks[0]?.name ?? '';

@@ -3,13 +3,16 @@
  * (app/api/server.ts), driven in Debian's Chromium through playwright-core. Opens
  * zoo:se-mobilenet-demo, gathers gate statistics on 200 fashion-mnist images, checks the
  * heatmap's channel count against the model summary, previews a 50% MACs prune and checks the
- * shown MACs equal `seprune prune --preview --json`'s, runs it, checks params went down, undoes.
+ * shown MACs equal `seprune prune --preview --json`'s, runs it, checks params went down; exports
+ * the pruned model as ONNX int8 and sees onnxruntime-node's verification row; compares original
+ * vs pruned (two rows, both plots); starts a fine-tune, sees steps on the loss chart, cancels it
+ * and checks the model is unchanged; undoes the prune.
  * Screenshots of each view go to test-artifacts/ui/ (git-ignored).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,13 +50,14 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
-test('browser mode: open a zoo model, gather statistics, see the heatmap, preview and run a 50% MACs prune, undo', { timeout: 120_000 }, async () => {
+test('browser mode: open a zoo model, gather statistics, see the heatmap, preview and run a 50% MACs prune, export, compare, fine-tune and cancel, undo', { timeout: 120_000 }, async () => {
   assert.ok(
     existsSync(CHROMIUM),
     `This test drives the UI in Chromium, which is not installed at ${CHROMIUM}: install it with \`sudo apt-get install chromium\` (Debian; .ci/run installs it).`,
   );
   mkdirSync(shots, { recursive: true });
   const outDir = mkdtempSync(join(tmpdir(), 'seprune-ui-'));
+  const exportDir = mkdtempSync(join(tmpdir(), 'seprune-ui-export-'));
   const [ref] = await Promise.all([cliPreview(), buildRenderer(outDir)]);
   const summary = summarize((await loadModel(MODEL)).project.graph);
   const server = await startAppServer({ root: outDir, port: 0 });
@@ -141,6 +145,52 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
     await page.getByRole('tab', { name: 'Model' }).click();
     assert.equal(await page.getByTestId('model-params').innerText(), `Params ${paramsAfter.toLocaleString('en-US')}`);
 
+    // Export the pruned model as ONNX int8 (the default choice): a verification row in onnxruntime-node.
+    await page.getByRole('tab', { name: 'Export' }).click();
+    await page.getByTestId('export-onnx-int8').waitFor();
+    assert.equal(await page.getByTestId('export-onnx-int8').isChecked(), true);
+    assert.equal(await page.getByTestId('export-tfjs-int8').isDisabled(), false);
+    await page.getByTestId('export-dir').fill(exportDir);
+    await page.getByTestId('export-limit').fill('32');
+    await page.getByTestId('run-export').click();
+    const verifyRow = page.locator('[data-testid=verify-row][data-runtime=onnxruntime-node]');
+    await verifyRow.waitFor({ timeout: 30_000 });
+    assert.match(await verifyRow.innerText(), /onnxruntime-node\s+32\s/);
+    assert.equal(readdirSync(exportDir).filter((f) => f.endsWith('-int8.onnx')).length, 1);
+    await shot(page, '9-export');
+
+    // Compare the original with the pruned model (both picked by default): two rows, the plots.
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByTestId('compare-limit').fill('100');
+    await page.getByTestId('run-compare').click();
+    await page.getByTestId('compare-table').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('compare-row').count(), 2);
+    assert.match(await page.getByTestId('compare-row').nth(0).innerText(), new RegExp(`${MODEL}\\s`));
+    assert.match(await page.getByTestId('compare-row').nth(1).innerText(), /\(pruned\)/);
+    assert.match(await page.getByTestId('compare-row').nth(1).innerText(), new RegExp(paramsAfter.toLocaleString('en-US')));
+    assert.equal(await page.locator('[data-testid=plot-accuracy-vs-macs] circle').count(), 2);
+    assert.equal(await page.locator('[data-testid=plot-per-class] rect').count(), 20);
+    await shot(page, '10-compare');
+
+    // Fine-tune: the teacher defaults to the model before pruning; start, see steps, cancel.
+    const modelName = await page.getByTestId('current-model').innerText();
+    await page.getByRole('tab', { name: 'Fine-tune' }).click();
+    await page.getByTestId('ft-backend').filter({ hasText: /Backend:\s*\S+/ }).locator('strong').waitFor();
+    assert.equal(await page.getByTestId('ft-teacher').locator('option:checked').innerText(), MODEL);
+    await page.getByTestId('ft-limit').fill('2000');
+    await page.getByTestId('ft-batch').fill('8');
+    await page.getByTestId('run-finetune').click();
+    await page.getByTestId('ft-progress').filter({ hasText: /step [3-9]\d*\/250/ }).waitFor({ timeout: 30_000 });
+    assert.ok((await page.locator('[data-testid=train-loss] path').getAttribute('d'))!.split('L').length >= 3, 'the loss chart has points');
+    await shot(page, '11-finetune-running');
+    await page.getByTestId('cancel-finetune').click();
+    await page.locator('[data-testid=ft-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('current-model').innerText(), modelName);
+    await page.getByRole('tab', { name: 'Model' }).click();
+    assert.equal(await page.getByTestId('model-params').innerText(), `Params ${paramsAfter.toLocaleString('en-US')}`);
+    await page.getByRole('tab', { name: 'Fine-tune' }).click();
+    await shot(page, '12-finetune-cancelled');
+
     // Undo returns to the original model; the dark theme renders the same view.
     await page.getByRole('tab', { name: 'Prune' }).click();
     await page.getByTestId('undo').click();
@@ -156,5 +206,6 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
     await browser.close();
     await server.close();
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(exportDir, { recursive: true, force: true });
   }
 });

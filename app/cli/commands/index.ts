@@ -10,5 +10,6 @@ import { exportCommand } from './export.js';
 import { pruneCommand } from './prune.js';
 import { finetuneCommand } from './finetune.js';
 import { serveCommand } from './serve.js';
+import { compareCommand } from './compare.js';
 
-export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, finetuneCommand, zooCommand, doctorCommand, demoCommand, exportCommand, serveCommand];
+export const COMMANDS: CommandSpec[] = [inspectCommand, statsCommand, evalCommand, pruneCommand, finetuneCommand, compareCommand, zooCommand, doctorCommand, demoCommand, exportCommand, serveCommand];

@@ -1,0 +1,171 @@
+/**
+ * The api's jobs that act on whole session models: compare (the `seprune compare` report), export
+ * (every chosen format × precision into a folder, each file verified in its runtimes) and
+ * fine-tune (the trainer with live loss/accuracy events, distilling from a teacher). The service
+ * (service.ts) validates the request, looks the models up and adds the fine-tuned model.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Graph } from '../model/ir.js';
+import { UserError } from '../model/errors.js';
+import type { Dataset } from '../data/index.js';
+import { compareModels } from '../eval/compare.js';
+import { evaluate } from '../eval/evaluate.js';
+import { chooseBackend } from '../engine/backend.js';
+import { train, OPTIMIZER_KINDS } from '../train/index.js';
+import { exportModel } from '../../export/export-model.js';
+import { EXPORTERS, findExporter } from '../../export/registry.js';
+import { checkOutput } from '../../export/write-output.js';
+import type { CalibBatch } from '../../export/types.js';
+import type { EvalBatch } from '../../export/verify/measure.js';
+import type { JobContext } from './jobs.js';
+import type { CompareReportDto, DataChoice, ExportFileDto, ExportFormatDto, ExportRequestDto, FinetuneRequest, ModelInfo, PreprocessingDto } from './contract.js';
+
+/** What a job needs of a session model. */
+export interface SessionModel {
+  info: ModelInfo;
+  graph: Graph;
+  fileBytes: number;
+}
+
+export type OpenData = (d: DataChoice, g: Graph, split: 'train' | 'test') => Promise<{ ds: Dataset; idx: number[] }>;
+
+export function exportFormats(): ExportFormatDto[] {
+  return EXPORTERS.map((e) => ({ format: e.format, quant: [...e.quant], output: e.output }));
+}
+
+/** A file name from a model's source: `zoo:se-resnet-demo (pruned)` → `se-resnet-demo-pruned`. */
+export function baseName(source: string): string {
+  const last = source.replace(/^zoo:/, '').split(/[\\/]/).pop() ?? 'model';
+  const name = last
+    .replace(/\.(seprune|onnx|json)\b/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return name || 'model';
+}
+
+/** Where each export target goes inside `outDir`. */
+export function exportPaths(req: ExportRequestDto, source: string): { format: string; quant: string; out: string }[] {
+  const base = baseName(source);
+  return req.targets.map((t) => {
+    const e = findExporter(t.format, t.quant);
+    const out = e.output === 'folder' ? join(req.outDir, `${base}-${t.quant}-${t.format}`) : join(req.outDir, `${base}-${t.quant}.${e.extension ?? t.format}`);
+    return { format: t.format, quant: t.quant, out };
+  });
+}
+
+/** Checks an export request before its job starts: the folder, the targets, every output path. */
+export function checkExport(req: ExportRequestDto, source: string, protect: string[]): void {
+  if (!req.outDir?.trim()) throw new UserError('Choose an output folder on the machine running the app.');
+  if (!existsSync(req.outDir) || !statSync(req.outDir).isDirectory()) throw new UserError(`The output folder ${req.outDir} does not exist.`);
+  if (!Array.isArray(req.targets) || req.targets.length === 0) throw new UserError('Choose at least one format and precision to export.');
+  for (const p of exportPaths(req, source)) {
+    checkOutput(p.out, findExporter(p.format, p.quant).output, { force: req.force === true, protect });
+  }
+}
+
+async function readBatches(ds: Dataset, idx: number[], ctx: JobContext, label: string): Promise<EvalBatch[]> {
+  const out: EvalBatch[] = [];
+  let done = 0;
+  for await (const b of ds.batches(idx, 64)) {
+    if (b.y.length) out.push({ x: b.x, y: b.y, n: b.y.length });
+    done += b.y.length + b.skipped.length;
+    ctx.progress.update(label, done, idx.length);
+  }
+  return out;
+}
+
+export async function exportJob(m: SessionModel, req: ExportRequestDto, openData: OpenData, ctx: JobContext, protect: string[]): Promise<ExportFileDto[]> {
+  const paths = exportPaths(req, m.info.source);
+  let calib: (() => AsyncIterable<CalibBatch>) | undefined;
+  if (paths.some((p) => p.quant === 'int8')) {
+    const c = await openData(req.data, m.graph, 'train');
+    const batches = await readBatches(c.ds, c.idx, ctx, 'reading calibration images');
+    calib = async function* () {
+      yield* batches;
+    };
+  }
+  const v = await openData(req.data, m.graph, 'test');
+  const verifyData = await readBatches(v.ds, v.idx, ctx, 'reading verification images');
+  const meta = {
+    source: m.info.source,
+    sourceHash: m.info.hash,
+    ...(m.info.classNames ? { labels: m.info.classNames } : {}),
+    preprocessing: req.data.preprocess,
+  };
+  const files: ExportFileDto[] = [];
+  for (const [i, p] of paths.entries()) {
+    ctx.progress.update(`writing and verifying ${p.format} ${p.quant}`, i, paths.length);
+    const r = await exportModel({
+      graph: m.graph,
+      format: p.format,
+      quant: p.quant as 'fp32',
+      meta,
+      ...(calib ? { calib } : {}),
+      out: p.out,
+      force: req.force === true,
+      protect,
+      verifyData,
+    });
+    ctx.check();
+    files.push({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })) });
+  }
+  ctx.progress.update('exported', paths.length, paths.length);
+  return files;
+}
+
+export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {
+  const { ds, idx } = await openData(data, models[0].graph, data.split);
+  for (const m of models.slice(1)) await openData(data, m.graph, data.split); // every model must take these images
+  return compareModels(
+    models.map((m) => ({ label: m.info.source, graph: m.graph, fileBytes: m.fileBytes })),
+    ds,
+    idx,
+    { latency, progress: ctx.progress, check: ctx.check },
+  );
+}
+
+/** Checks a fine-tune request's numbers (before its job starts). */
+export function checkFinetune(req: FinetuneRequest): void {
+  if (!Number.isInteger(req.epochs) || req.epochs < 1) throw new UserError('Epochs must be a whole number ≥ 1.');
+  if (!Number.isInteger(req.batchSize) || req.batchSize < 2) throw new UserError('The batch size must be a whole number ≥ 2.');
+  if (req.lr !== null && !(Number.isFinite(req.lr) && req.lr > 0)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
+  if (!OPTIMIZER_KINDS.includes(req.optimizer)) throw new UserError(`The optimiser must be ${OPTIMIZER_KINDS.join(' or ')}.`);
+  if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
+}
+
+export interface FinetuneOutcome {
+  graph: Graph;
+  classNames: string[];
+  preprocessing: PreprocessingDto;
+  top1: number;
+  top5: number;
+  evalN: number;
+  epochs: number;
+  imagesPerSecond: number;
+  backend: string;
+}
+
+export async function finetuneJob(m: SessionModel, teacher: SessionModel | undefined, req: FinetuneRequest, openData: OpenData, ctx: JobContext): Promise<FinetuneOutcome> {
+  const backend = await chooseBackend();
+  ctx.progress.update(`training on ${backend.name}`, 0, 1);
+  const { ds, idx } = await openData(req.data, m.graph, 'train');
+  const pre = req.data.preprocess;
+  const fill = pre.mean.map((mu, i) => -mu / (pre.std[i] ?? pre.std[0]));
+  const r = await train(m.graph, ds, {
+    epochs: req.epochs,
+    batchSize: req.batchSize,
+    ...(req.lr !== null ? { lr: req.lr } : {}),
+    optimizer: req.optimizer,
+    augment: { flip: true, shift: 2, fill },
+    ...(teacher ? { teacher: teacher.graph } : {}),
+    seed: req.data.seed,
+    indices: idx,
+    signal: ctx.signal,
+    onProgress: (ev) => ctx.train(`epoch ${ev.epoch}/${ev.epochs}`, ev),
+  });
+  ctx.check();
+  const test = await openData({ ...req.data, limit: req.evalLimit }, r.graph, 'test');
+  const ev = await evaluate(r.graph, test.ds, test.idx, { progress: { update: (_l, d, t) => ctx.progress.update('accuracy on the test split', d, t), done: () => {} } });
+  return { graph: r.graph, classNames: ds.classes, preprocessing: pre, top1: ev.top1, top5: ev.top5, evalN: ev.n, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend || backend.name };
+}

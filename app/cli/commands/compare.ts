@@ -1,0 +1,84 @@
+/**
+ * `seprune compare <model> <model> ... --data <dataset>`: top-1/top-5, per-class top-1, params,
+ * MACs, file size and CPU latency of every model side by side, with the differences against the
+ * first; `--html report.html` also writes the self-contained offline report with its plots.
+ */
+import type { CommandSpec } from '../command.js';
+import { str } from '../command.js';
+import { loadModel, type LoadedModel } from '../../model/load.js';
+import { UserError } from '../../model/errors.js';
+import { checkWritable, writeFileAtomic } from '../../util/atomic-write.js';
+import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options.js';
+import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
+import { openDataset, sampleIndices } from '../../data/index.js';
+import { compareModels, modelFileBytes } from '../../eval/compare.js';
+import { formatBytes, renderCompareHtml } from '../../eval/report-html.js';
+import { fmtCount, pct, table } from '../format.js';
+
+const signed = (v: number, s: string): string => (v > 0 ? `+${s}` : s);
+
+export const compareCommand: CommandSpec = {
+  name: 'compare',
+  summary: 'Compare models side by side on one dataset: top-1/top-5, per-class top-1, params, MACs, file size, CPU latency, and the differences against the first.',
+  options: {
+    ...DATA_OPTIONS,
+    ...ENGINE_OPTION,
+    html: { type: 'string', value: 'PATH', description: 'Also write a self-contained HTML report with plots (opens offline).' },
+    force: { type: 'boolean', description: 'Replace an existing --html file.' },
+    'no-latency': { type: 'boolean', description: 'Skip the latency measurement.' },
+  },
+  positionals: [{ name: 'models', required: true, variadic: true, description: 'Two or more model files or zoo:<name> (the first is the baseline).' }],
+  examples: [
+    'seprune compare zoo:se-resnet-demo pruned.seprune finetuned.seprune --data fashion-mnist --limit 1000 --html report.html',
+    'seprune compare original.onnx pruned.seprune --data fashion-mnist --json',
+  ],
+  async run(ctx) {
+    const args = ctx.positionals;
+    if (args.length < 2) throw new UserError('Give at least two models to compare (the first is the baseline).');
+    const html = str(ctx, 'html');
+    const force = ctx.values.force === true;
+    if (html) checkWritable(html, { force, protect: args.filter((a) => !a.startsWith('zoo:')) });
+    const models: LoadedModel[] = [];
+    for (const a of args) models.push(await loadModel(a));
+    const d = parseDataOptions(ctx, models[0], { required: true, defaultSplit: 'test' })!;
+    const ds = await openDataset(d);
+    for (const m of models) {
+      try {
+        checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+      } catch (e) {
+        throw e instanceof UserError ? new UserError(`${m.source}: ${e.message}`) : e;
+      }
+    }
+    const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
+    ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
+    const r = await compareModels(
+      models.map((m) => ({ label: m.source, graph: m.project.graph, fileBytes: modelFileBytes(m) })),
+      ds,
+      indices,
+      { engine: engineChoice(ctx), latency: ctx.values['no-latency'] !== true, progress: ctx.progress },
+    );
+    if (html) writeFileAtomic(html, new TextEncoder().encode(renderCompareHtml(r, { generated: new Date().toISOString() })), { force, protect: args });
+    const rows = r.rows.map((row, i) => {
+      const dd = r.diffs[i];
+      const diff = (s: string): string => (i > 0 ? ` (${s})` : '');
+      return [
+        `${i + 1}. ${row.model}`,
+        pct(row.top1) + diff(signed(dd.top1, `${(dd.top1 * 100).toFixed(2)} pt`)),
+        pct(row.top5) + diff(signed(dd.top5, `${(dd.top5 * 100).toFixed(2)} pt`)),
+        fmtCount(row.params) + diff(signed(dd.params, fmtCount(dd.params))),
+        fmtCount(row.macs) + diff(signed(dd.macs, fmtCount(dd.macs))),
+        formatBytes(row.fileBytes) + diff(signed(dd.fileBytes, formatBytes(dd.fileBytes))),
+        row.latencyMs === null ? '—' : `${row.latencyMs.toFixed(3)} ms` + (dd.latencyMs === null ? '' : diff(signed(dd.latencyMs, dd.latencyMs.toFixed(3)))),
+      ];
+    });
+    const perClass = r.classNames.map((name, c) => [name, ...r.rows.map((row) => pct(row.perClass[c]?.top1 ?? 0))]);
+    const text = [
+      `${r.data.n} images of ${r.data.name} (${r.data.split}); differences against model 1`,
+      table(rows, ['model', 'top-1', 'top-5', 'params', 'MACs', 'file size', 'latency b1']),
+      '',
+      table(perClass, ['class', ...r.rows.map((_, i) => `${i + 1}.`)]),
+      ...(html ? ['', `report written to ${html}`] : []),
+    ].join('\n');
+    return { json: { ...r, ...(html ? { html } : {}) }, text };
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * State and actions of the Fine-tune, Compare and Export views: each runs one api job (with the
+ * app's progress bar and Cancel), keeps its settings and last result, and lands failures in
+ * `ui.error`. The dataset and preprocessing come from the Start view's choice (`ui.data`).
+ */
+import type { BackendInfo, CompareResult, DataChoice, ExportFormatDto, ExportResult, FinetuneResult, ModelInfo, TrainProgressDto } from '../../../app/api/contract.js';
+import { getApi, readableError } from '../api.js';
+import { progressListeners, runJob, setModel, ui } from '../state.svelte.js';
+
+export const work = $state({
+  compare: { ids: [] as string[], limit: 500, latency: true, result: null as CompareResult | null },
+  export: {
+    formats: [] as ExportFormatDto[],
+    /** `format/quant` keys chosen. */
+    chosen: ['onnx/int8'] as string[],
+    outDir: '',
+    limit: 200,
+    force: false,
+    result: null as ExportResult | null,
+  },
+  finetune: {
+    epochs: 1,
+    batchSize: 32,
+    /** Empty for the optimiser's default. */
+    lr: '' as string | number,
+    optimizer: 'sgd' as 'sgd' | 'adamw',
+    /** '' for no teacher; set to the model before pruning when the view opens. */
+    teacherId: '',
+    limit: 1000,
+    evalLimit: 500,
+    backend: null as BackendInfo | null,
+    log: [] as TrainProgressDto[],
+    status: '' as '' | 'running' | 'done' | 'cancelled' | 'failed',
+    result: null as FinetuneResult | null,
+  },
+});
+
+/** The first model of `m`'s parent chain (the model before any pruning or fine-tuning). */
+export function rootOf(m: ModelInfo): ModelInfo {
+  let cur = m;
+  for (let i = 0; i < 100 && cur.parent; i++) {
+    const p = ui.models.find((x) => x.id === cur.parent);
+    if (!p) break;
+    cur = p;
+  }
+  return cur;
+}
+
+function dataFor(split: 'train' | 'test', limit: number): DataChoice {
+  return { ...$state.snapshot(ui.data), split, limit };
+}
+
+export async function loadExportFormats(): Promise<void> {
+  if (work.export.formats.length) return;
+  try {
+    work.export.formats = await getApi().exportFormats();
+  } catch (e) {
+    ui.error = readableError(e);
+  }
+}
+
+export async function loadBackend(): Promise<void> {
+  if (work.finetune.backend) return;
+  try {
+    work.finetune.backend = await getApi().trainBackend();
+  } catch (e) {
+    ui.error = readableError(e);
+  }
+}
+
+export async function runCompare(): Promise<void> {
+  const ids = [...work.compare.ids];
+  try {
+    const r = await runJob('compare', 'Comparing models', () => getApi().compare({ modelIds: ids, data: dataFor('test', work.compare.limit), latency: work.compare.latency }));
+    if (r) work.compare.result = r;
+  } catch (e) {
+    ui.error = readableError(e);
+  }
+}
+
+export async function runExport(): Promise<void> {
+  const m = ui.model;
+  if (!m) return;
+  const targets = work.export.chosen.map((k) => {
+    const [format, quant] = k.split('/');
+    return { format, quant };
+  });
+  try {
+    const r = await runJob('export', 'Exporting', () =>
+      getApi().exportModel({ modelId: m.id, outDir: work.export.outDir.trim(), targets, data: dataFor('test', work.export.limit), force: work.export.force }),
+    );
+    if (r) work.export.result = r;
+  } catch (e) {
+    ui.error = readableError(e);
+  }
+}
+
+export async function runFinetune(): Promise<void> {
+  const m = ui.model;
+  if (!m) return;
+  const f = work.finetune;
+  f.log = [];
+  f.result = null;
+  f.status = 'running';
+  const lr = f.lr === '' || f.lr === null ? null : Number(f.lr);
+  const listen = (e: { jobId: string; train?: TrainProgressDto }): void => {
+    if (e.train && ui.job?.kind === 'finetune' && ui.job.id === e.jobId) f.log.push(e.train);
+  };
+  progressListeners.add(listen);
+  try {
+    const r = await runJob('finetune', 'Fine-tuning', () =>
+      getApi().finetune({
+        modelId: m.id,
+        data: dataFor('train', f.limit),
+        epochs: f.epochs,
+        batchSize: f.batchSize,
+        lr,
+        optimizer: f.optimizer,
+        teacherId: f.teacherId || null,
+        evalLimit: f.evalLimit,
+      }),
+    );
+    if (!r) {
+      f.status = 'cancelled';
+      return;
+    }
+    f.result = r;
+    f.status = 'done';
+    setModel(r.model);
+    ui.report = null;
+  } catch (e) {
+    f.status = 'failed';
+    ui.error = readableError(e);
+  } finally {
+    progressListeners.delete(listen);
+  }
+}
