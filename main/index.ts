@@ -7,7 +7,7 @@
  */
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
+import { CONTENT_SECURITY_POLICY_HEADER } from '../app/api/csp.js';
 import { API_METHODS, JOB_EVENT_CHANNEL, ipcChannel, type ApiMethod, type JobEvent } from './ipc-contract.js';
 import { isTrustedSenderUrl } from './sender-check.js';
 import { createService } from '../app/api/service.js';

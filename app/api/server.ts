@@ -9,7 +9,7 @@
  * of the SameSite=Strict cookie.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTENT_SECURITY_POLICY_HEADER } from '../../main/csp.js';
+import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { UserError } from '../model/errors.js';
 import { API_METHODS, type ApiMethod, type JobEvent } from './contract.js';
 import { errorMessage } from './jobs.js';

@@ -20,7 +20,7 @@ import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '..
 import { evaluate } from '../eval/evaluate.js';
 import { modelFileBytes, projectBytes } from '../eval/compare.js';
 import { chooseBackend } from '../engine/backend.js';
-import { zooList } from '../../main/zoo-list.js';
+import { zooList } from './zoo-list.js';
 import { checkExport, checkFinetune, compareJob, exportFormats, exportJob, finetuneJob } from './model-jobs.js';
 import { JobRunner, type JobContext } from './jobs.js';
 import type {

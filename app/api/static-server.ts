@@ -16,8 +16,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONTENT_SECURITY_POLICY_HEADER } from '../../main/csp.js';
-import { zooList } from '../../main/zoo-list.js';
+import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
+import { zooList } from './zoo-list.js';
 import { UserError } from '../model/errors.js';
 
 /** The only address the host listens on. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 
 test('renderer/index.html carries the same CSP as csp.ts', () => {
-  const html = readFileSync(new URL('../renderer/index.html', import.meta.url), 'utf8');
+  const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
   const m = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html);
   assert.ok(m, 'index.html has no CSP meta tag');
   assert.equal(m[1], CONTENT_SECURITY_POLICY);

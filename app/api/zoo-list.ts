@@ -1,6 +1,6 @@
 /** The zoo as the UI lists it (names and descriptions only), served over IPC and HTTP alike. */
-import { ZOO } from '../app/model/zoo/index.js';
-import type { ZooListItem } from './ipc-contract.js';
+import { ZOO } from '../model/zoo/index.js';
+import type { ZooListItem } from './contract.js';
 
 /** Every built-in zoo model, in zoo order. */
 export function zooList(): ZooListItem[] {
