@@ -1,6 +1,7 @@
 /**
  * The TF.js writer: a graph model (`model.json` + weight shards in one folder) that
- * `tf.loadGraphModel` loads. Batch norms are folded into their convolutions. fp32 stores float32
+ * `tf.loadGraphModel` loads, with short node names (export/tfjs/compact.ts) and compact JSON.
+ * Batch norms are folded into their convolutions. fp32 stores float32
  * weights; fp16 and int8 quantize kernels in the manifest (float16, uint8 affine; TF.js
  * dequantizes at load and computes in float32). Verified with @tensorflow/tfjs.
  */
@@ -9,6 +10,7 @@ import type { ExportArtifact, ExportOptions, Exporter } from '../types.js';
 import { foldBatchNorms } from '../fold-bn.js';
 import { metadataEntries, PRODUCER } from '../metadata.js';
 import { buildTfjsGraph } from './graph-model.js';
+import { compactTfGraph } from './compact.js';
 import { encodeWeights, type WeightQuant } from './weights.js';
 import { openTfjs } from '../verify/tfjs.js';
 
@@ -16,7 +18,7 @@ export const MODEL_JSON = 'model.json';
 
 export async function writeTfjs(g: Graph, opts: ExportOptions): Promise<ExportArtifact> {
   const { graph, folded } = foldBatchNorms(g);
-  const tg = buildTfjsGraph(graph);
+  const tg = compactTfGraph(buildTfjsGraph(graph));
   const wq: WeightQuant = opts.quant === 'fp16' ? 'float16' : opts.quant === 'int8' ? 'uint8' : 'none';
   const { manifest, shards } = encodeWeights(tg.weights, wq);
   const notes = [`graph model, ${tg.nodes.length} nodes`];

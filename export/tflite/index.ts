@@ -1,6 +1,7 @@
 /**
  * The TFLite entry of the export registry: fp32, fp16 (float16 weights + DEQUANTIZE) and int8
- * full-integer (float32 I/O by default; `io: 'int8'` for int8 I/O), verified in the real TFLite
+ * full-integer (float32 I/O by default; `io: 'int8'` for int8 I/O; gate-aware by default: the SE
+ * gate paths stay float32), verified in the real TFLite
  * interpreter (tfjs-tflite wasm, in a child process).
  */
 import type { Graph } from '../../app/model/ir.js';
@@ -9,6 +10,7 @@ import { metadataEntries } from '../metadata.js';
 import { writeTflite } from './write.js';
 import { openTflite } from './verify.js';
 import type { IoType } from './int8.js';
+import type { Plan } from './plan.js';
 
 export { writeTflite, graphToTflite } from './write.js';
 export { verifyTflite, openTflite } from './verify.js';
@@ -21,19 +23,42 @@ async function* collect(calib: NonNullable<ExportOptions['calib']>): AsyncIterab
   for await (const b of calib()) if (b.n > 0) yield b;
 }
 
+/** Gate-aware precision: the plan ops of every SE gate path (FCs, activations, gate, reshape) and the SE nodes they belong to. */
+export function gateOps(plan: Plan): { ops: Set<number>; blocks: string[] } {
+  const ops = new Set<number>();
+  const blocks = new Set<string>();
+  plan.ops.forEach((o, k) => {
+    if (!o.se) return;
+    ops.add(k);
+    blocks.add(o.se);
+  });
+  return { ops, blocks: [...blocks] };
+}
+
 export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): Promise<ExportArtifact> {
   const io = opts.io ?? 'float';
+  const gateAware = opts.quant === 'int8' && (opts.gateAware ?? true);
+  let keptFloat: string[] = [];
+  const calib = opts.calib;
   const { bytes, notes } = await writeTflite(g, {
     quant: opts.quant,
     io,
     metadata: metadataEntries(opts.meta),
-    ...(opts.calib ? { calib: collect(opts.calib) } : {}),
+    ...(calib ? { calib: () => collect(calib), calibMethod: opts.calibMethod ?? 'minmax' } : {}),
+    ...(gateAware
+      ? {
+          floatOps: (plan: Plan) => {
+            const { ops, blocks } = gateOps(plan);
+            keptFloat = blocks.map((b) => `${b} (gate path: FCs, activations, gate)`);
+            return ops;
+          },
+        }
+      : {}),
   });
-  if (opts.quant === 'int8' && (opts.gateAware ?? true)) {
-    notes.push('gate-aware precision is not applied to TFLite: the SE gate path is int8 (LOGISTIC output 1/256, hard-sigmoid via RELU6)');
+  if (gateAware && keptFloat.length) {
+    notes.push(`gate-aware: the gate path of ${keptFloat.length} SE blocks is float32 (weight-only int8 FCs through DEQUANTIZE); the squeeze MEAN and the rescale MUL stay int8`);
   }
-  if (opts.calibMethod === 'percentile') notes.push('TFLite calibration uses MinMax (percentile is not implemented for this writer)');
-  return { files: [{ name: 'model.tflite', data: bytes }], notes, keptFloat: [] };
+  return { files: [{ name: 'model.tflite', data: bytes }], notes, keptFloat };
 }
 
 export const tfliteExporter: Exporter = {

@@ -6,14 +6,17 @@
  * (RESHAPE, TRANSPOSE, PAD/PADV2, pools, SPLIT/SPLIT_V, CONCATENATION) get one parameter set for
  * all their data tensors, from the union of their ranges; LOGISTIC outputs are 1/256, −128.
  * I/O: 'int8' makes the graph's input and output int8 tensors; 'float' keeps float32 I/O with a
- * QUANTIZE at the input and a DEQUANTIZE at the output.
+ * QUANTIZE at the input and a DEQUANTIZE at the output. Biases are corrected for the mean shift
+ * of weight rounding when calibration gave the input means (bias-correction.ts). Chosen ops may
+ * stay float32 (a mixed graph, as TFLite allows): see {@link int8Model}.
  */
 import { UserError } from '../../app/model/errors.js';
 import { quantizePerChannel } from '../quantize/int8.js';
+import { correctBias } from './bias-correction.js';
 import { Op, TensorType, type OpCode, type QuantParams, type TfliteModel, type TfliteOperator, type TfliteTensor } from './schema.js';
 import type { Plan } from './plan.js';
 import type { Range } from './calibrate.js';
-import { i32Bytes, i8Bytes, opVersion, planOperators } from './emit.js';
+import { f32Bytes, i32Bytes, i8Bytes, opVersion } from './emit.js';
 
 export type IoType = 'int8' | 'float';
 
@@ -65,23 +68,44 @@ function unionFind(n: number): { find: (i: number) => number; union: (a: number,
 
 const q = (a: Affine): QuantParams => ({ scale: [a.scale], zeroPoint: [a.zeroPoint] });
 
-export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, description: string, metadata: Record<string, string>): TfliteModel {
+/**
+ * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations are float32
+ * tensors, their weights int8 constants turned float by a DEQUANTIZE at the start of the graph
+ * (weight-only int8), their biases and operands float32; a DEQUANTIZE follows an int8 tensor a
+ * float op reads and a QUANTIZE (with the tensor's calibrated range) a float tensor an int8 op reads.
+ */
+export function int8Model(
+  plan: Plan,
+  ranges: Map<number, Range>,
+  io: IoType,
+  description: string,
+  metadata: Record<string, string>,
+  floatOps: ReadonlySet<number> = new Set(),
+  inputMeans: ReadonlyMap<number, Float64Array> = new Map(),
+): TfliteModel {
   const T = plan.tensors;
   const isConst = (i: number): boolean => !!(T[i].f32 || T[i].i32);
+  const producer = new Map<number, number>();
+  plan.ops.forEach((o, k) => o.outputs.forEach((t) => producer.set(t, k)));
+  const consumerOf = new Map<number, number>();
+  plan.ops.forEach((o, k) => o.inputs.forEach((t) => consumerOf.has(t) || consumerOf.set(t, k)));
+  const floatAct = (i: number): boolean => !isConst(i) && producer.has(i) && floatOps.has(producer.get(i)!);
+  const floatReader = (i: number): boolean => floatOps.has(consumerOf.get(i) ?? -1);
 
-  // Activation parameters, one set per tied group.
+  // Activation parameters, one set per tied group (ties come from int8 ops only).
   const uf = unionFind(T.length);
-  for (const o of plan.ops) {
+  plan.ops.forEach((o, k) => {
+    if (floatOps.has(k)) return;
     const data = tiedInputs(o.op, o.inputs);
-    if (!data) continue;
+    if (!data) return;
     for (const t of [...data, ...o.outputs]) uf.union(t, o.outputs[0]);
-  }
+  });
   const groupRange = new Map<number, Range>();
   const groupFixed = new Map<number, Affine>();
   T.forEach((t, i) => {
     if (isConst(i)) return;
     const root = uf.find(i);
-    if (t.fixedQuant) {
+    if (t.fixedQuant && !floatAct(i)) {
       const prev = groupFixed.get(root);
       if (prev && (prev.scale !== t.fixedQuant.scale || prev.zeroPoint !== t.fixedQuant.zeroPoint)) {
         throw new Error(`tflite int8: tensors tied to ${t.name} need different fixed parameters`);
@@ -107,9 +131,18 @@ export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, de
 
   // Weight scales first (biases need them), then every tensor.
   const weightScales = new Map<number, Float32Array>();
+  const weightQ = new Map<number, Int8Array>();
   const tensors: TfliteTensor[] = new Array(T.length);
-  const consumerOf = new Map<number, { op: OpCode; inputs: number[] }>();
-  for (const o of plan.ops) for (const i of o.inputs) if (!consumerOf.has(i)) consumerOf.set(i, o);
+
+  /** The bias of weighted op k, corrected for the mean shift of its weight rounding (bias-correction.ts). */
+  const correctedBias = (k: number, bias: Float32Array): Float32Array => {
+    const mu = inputMeans.get(k);
+    const wi = plan.ops[k].inputs[1];
+    const w = T[wi];
+    const qv = weightQ.get(wi);
+    if (!mu || !qv || !w.f32 || (w.role !== 'conv-filter' && w.role !== 'dw-filter' && w.role !== 'fc-weights')) return bias;
+    return correctBias(w.role, w.shape, w.f32, qv, weightScales.get(wi)!, bias, mu);
+  };
 
   T.forEach((t, i) => {
     if (!t.f32 || (t.role !== 'conv-filter' && t.role !== 'dw-filter' && t.role !== 'fc-weights')) return;
@@ -129,6 +162,7 @@ export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, de
       scales = pc.scales.map((s) => Math.fround(s));
     }
     weightScales.set(i, scales);
+    weightQ.set(i, qv);
     tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, data: i8Bytes(qv), quant: { scale: [...scales], zeroPoint: Array.from(scales, () => 0), dim } };
   });
 
@@ -139,16 +173,22 @@ export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, de
       return;
     }
     if (!t.f32) {
-      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) };
+      tensors[i] = floatAct(i) ? { name: t.name, shape: t.shape, type: TensorType.FLOAT32 } : { name: t.name, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) };
       return;
     }
-    const user = consumerOf.get(i);
-    if (!user) throw new Error(`tflite int8: constant ${t.name} has no reader`);
+    const k = consumerOf.get(i);
+    if (k === undefined) throw new Error(`tflite int8: constant ${t.name} has no reader`);
+    const bias = t.role === 'bias' ? correctedBias(k, t.f32) : t.f32;
+    if (floatOps.has(k)) {
+      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.FLOAT32, data: f32Bytes(bias) };
+      return;
+    }
+    const user = plan.ops[k];
     if (t.role === 'bias') {
       const inScale = act(user.inputs[0]).scale;
       const ws = weightScales.get(user.inputs[1])!;
-      const scales = t.f32.length === ws.length ? ws.map((s) => Math.fround(inScale * s)) : Float32Array.from(t.f32, () => Math.fround(inScale * ws[0]));
-      const qb = Int32Array.from(t.f32, (v, k) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, round(v / scales[k]))));
+      const scales = bias.length === ws.length ? ws.map((s) => Math.fround(inScale * s)) : Float32Array.from(bias, () => Math.fround(inScale * ws[0]));
+      const qb = Int32Array.from(bias, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, round(v / scales[c]))));
       const perChannel = ws.length > 1;
       tensors[i] = {
         name: t.name,
@@ -177,15 +217,41 @@ export function int8Model(plan: Plan, ranges: Map<number, Range>, io: IoType, de
     tensors[i] = { name: t.name, shape: t.shape, type: TensorType.INT8, data: i8Bytes(qv), quant: q(a) };
   });
 
-  const operators: TfliteOperator[] = planOperators(plan, true);
-  let input = plan.input;
-  let output = plan.output;
+  // Conversions between the two worlds: twins made on first need, emitted after their source's producer.
+  const head: TfliteOperator[] = [];
+  const after = new Map<number, TfliteOperator[]>();
+  const twins = new Map<string, number>();
+  const convert = (i: number, toFloat: boolean): number => {
+    const key = `${i}:${toFloat ? 'f' : 'q'}`;
+    const have = twins.get(key);
+    if (have !== undefined) return have;
+    const t = tensors[i];
+    const twin = tensors.push(toFloat ? { name: `${t.name}/f`, shape: t.shape, type: TensorType.FLOAT32 } : { name: `${t.name}/q`, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) }) - 1;
+    const op: TfliteOperator = toFloat
+      ? { op: Op.DEQUANTIZE, version: opVersion(Op.DEQUANTIZE, true), inputs: [i], outputs: [twin] }
+      : { op: Op.QUANTIZE, version: opVersion(Op.QUANTIZE, true), inputs: [i], outputs: [twin], options: { type: 'Empty', table: 'QuantizeOptions' } };
+    const k = producer.get(i);
+    if (k === undefined) head.push(op);
+    else after.set(k, [...(after.get(k) ?? []), op]);
+    twins.set(key, twin);
+    return twin;
+  };
+  const isInt8 = (i: number): boolean => tensors[i].type === TensorType.INT8;
+  const isFloat = (i: number): boolean => tensors[i].type === TensorType.FLOAT32;
+
   if (io === 'float') {
-    input = tensors.push({ name: `${T[plan.input].name}/float`, shape: T[plan.input].shape, type: TensorType.FLOAT32 }) - 1;
-    operators.unshift({ op: Op.QUANTIZE, version: opVersion(Op.QUANTIZE, true), inputs: [input], outputs: [plan.input], options: { type: 'Empty', table: 'QuantizeOptions' } });
-    output = tensors.push({ name: `${T[plan.output].name}/float`, shape: T[plan.output].shape, type: TensorType.FLOAT32 }) - 1;
-    operators.push({ op: Op.DEQUANTIZE, version: opVersion(Op.DEQUANTIZE, true), inputs: [plan.output], outputs: [output] });
+    const f = tensors.push({ name: `${T[plan.input].name}/float`, shape: T[plan.input].shape, type: TensorType.FLOAT32 }) - 1;
+    head.push({ op: Op.QUANTIZE, version: opVersion(Op.QUANTIZE, true), inputs: [f], outputs: [plan.input], options: { type: 'Empty', table: 'QuantizeOptions' } });
+    twins.set(`${plan.input}:f`, f);
   }
+  const body: TfliteOperator[][] = plan.ops.map((o, k) => {
+    const fl = floatOps.has(k);
+    const inputs = o.inputs.map((i) => (fl && isInt8(i) ? convert(i, true) : !fl && isFloat(i) ? convert(i, false) : i));
+    return [{ op: o.op, version: opVersion(o.op, !fl), inputs, outputs: o.outputs, ...(o.options ? { options: o.options } : {}) }];
+  });
+  const input = io === 'float' ? twins.get(`${plan.input}:f`)! : plan.input;
+  const output = io === 'float' ? (isFloat(plan.output) ? plan.output : convert(plan.output, true)) : isInt8(plan.output) ? plan.output : convert(plan.output, false);
+  const operators = [...head, ...body.flatMap((ops, k) => [...ops, ...(after.get(k) ?? [])])];
   if (tensors.some((t) => t.quant && t.quant.scale.some((s) => !(s > 0) || !Number.isFinite(s)))) {
     throw new UserError('int8 TFLite export: a calibrated range is empty or not finite; check the calibration images.');
   }

@@ -223,6 +223,8 @@ export function lowerGraph(g: Graph): Plan {
     const axes = b.constI(`${n.name}/axes`, [2], [1, 2]);
     const pooled = b.act(`${n.name}/squeeze`, [1, 1, 1, C], derived(st.pooled));
     b.op(Op.MEAN, [x, axes], [pooled], { type: 'Reducer', keepDims: true });
+    b.se = n.name; // the gate path: FCs, activations, gate, reshape
+
     const inner = n.attrs.innerAct;
     const fusedInner = inner === 'relu' || inner === 'relu6' || inner === 'linear';
     const w1 = b.constF(`${n.name}/fc1`, [H, C], transpose2(n.weights.fc1, C, H), 'fc-weights');
@@ -251,8 +253,9 @@ export function lowerGraph(g: Graph): Plan {
       gate = scalarMul(z, 1 / 6, `${n.name}/gate`, { kind: 'fixed', min: 0, max: 1 });
     }
     const shape4 = b.constI(`${n.name}/gate_shape`, [4], [1, 1, 1, C]);
-    const gate4 = b.act(`${n.name}/gate4`, [1, 1, 1, C]);
+    const gate4 = b.act(`${n.name}/gate4`, [1, 1, 1, C], { kind: 'fixed', min: 0, max: 1 });
     b.op(Op.RESHAPE, [gate, shape4], [gate4], { type: 'Reshape', newShape: [1, 1, 1, C] });
+    b.se = undefined;
     const y = b.act(n.name, full(n.name), ir(n.name));
     b.op(Op.MUL, [x, gate4], [y], { type: 'Mul', act: Act.NONE });
     tensorOf.set(n.name, y);
@@ -404,6 +407,7 @@ export function lowerGraph(g: Graph): Plan {
         const bi = b.constF(`${n.name}/bias`, [units], n.weights.bias?.slice() ?? new Float32Array(units), 'bias');
         const y = b.act(name, [1, units], ir(name));
         b.op(Op.FULLY_CONNECTED, [x, wt, bi], [y], { type: 'FullyConnected', act });
+        if (g.outputs.includes(name)) b.ops[b.ops.length - 1].classifier = true;
         tensorOf.set(n.name, y);
         if (name !== n.name) tensorOf.set(name, y);
         break;

@@ -50,6 +50,10 @@ export interface PlanOp {
   inputs: number[];
   outputs: number[];
   options?: OpOptions;
+  /** The IR SE node whose gate path (between the squeeze MEAN and the rescale MUL: FCs, activations, gate, reshape) this op belongs to. */
+  se?: string;
+  /** The graph's final dense layer (the logits). */
+  classifier?: boolean;
 }
 
 export interface Plan {
@@ -85,8 +89,11 @@ export class PlanBuilder {
     return this.tensor({ name, shape, i32: Int32Array.from(data), role: 'int' });
   }
 
+  /** Tag added to every op appended while it is set (the SE block being lowered). */
+  se: string | undefined;
+
   op(op: OpCode, inputs: number[], outputs: number[], options?: OpOptions): void {
-    this.ops.push({ op, inputs, outputs, ...(options ? { options } : {}) });
+    this.ops.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(this.se ? { se: this.se } : {}) });
   }
 
   shape(i: number): number[] {

@@ -208,7 +208,7 @@ function quantization(b: Builder, q: QuantParams, shared: Shared): number {
 
 /** table Tensor { shape (0); type (1); buffer:uint (2); name (3); quantization (4); is_variable (5); sparsity (6); shape_signature (7); has_rank (8) } */
 function tensor(b: Builder, t: TfliteTensor, bufferIndex: number, shared: Shared): number {
-  const shape = intVector(b, t.shape);
+  const shape = shared.get(`shape:${t.shape.join(',')}`, () => intVector(b, t.shape));
   const name = b.createString(t.name);
   const q = t.quant ? quantization(b, t.quant, shared) : 0;
   b.startObject(9);
@@ -333,15 +333,22 @@ function metadataEntry(b: Builder, name: string, bufferIndex: number): number {
   return b.endObject();
 }
 
-/** Serializes a model: one subgraph, buffer 0 the empty sentinel, one buffer per constant tensor and per metadata entry. */
+/**
+ * Serializes a model: one subgraph, buffer 0 the empty sentinel, one buffer per distinct constant
+ * content and one per metadata entry; equal shape vectors and quantization tables are written once.
+ */
 export function encodeTflite(m: TfliteModel): Uint8Array {
   const size = m.tensors.reduce((a, t) => a + (t.data?.length ?? 0) + 64, 4096);
   const b = new Builder(size);
+  // Constant tensors with equal bytes (shape and axis vectors, zero biases, ...) share one buffer.
   const buffers: (Uint8Array | undefined)[] = [undefined];
+  const byContent = new Map<string, number>();
   const tensorBuffer = m.tensors.map((t) => {
     if (!t.data) return 0;
-    buffers.push(t.data);
-    return buffers.length - 1;
+    const key = `${t.data.length}:${Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')}`;
+    let i = byContent.get(key);
+    if (i === undefined) byContent.set(key, (i = buffers.push(t.data) - 1));
+    return i;
   });
   const metaBuffer = Object.entries(m.metadata).map(([k, v]) => {
     buffers.push(new TextEncoder().encode(v));

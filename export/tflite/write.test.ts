@@ -15,6 +15,7 @@ import { runGraph } from '../../app/engine/executor.js';
 import { openDataset, sampleIndices, type Dataset } from '../../app/data/index.js';
 import { reestimateBn } from '../../app/train/bn.js';
 import { writeTflite } from './write.js';
+import { gateOps } from './index.js';
 import { openTflite, verifyTflite } from './verify.js';
 import { readTflite } from './read.js';
 import { TensorType } from './schema.js';
@@ -59,6 +60,14 @@ function compare(a: Float32Array, b: Float32Array, n: number): { maxAbs: number;
   return { maxAbs, agreement: agree / n, scale };
 }
 
+/** Measured int8 / fp32 ratio (all-int8, bias-corrected, compact names, shared buffers) plus one point; se-resnet-demo meets 30 %. */
+const INT8_SIZE_BOUND: Record<string, number> = {
+  'se-mobilenet-demo': 0.372,
+  'se-mobilenetv3-demo': 0.36,
+  'se-shufflenet-demo': 0.417,
+  'se-shufflenetv2-demo': 0.337,
+};
+
 const FAMILIES = ['se-resnet-demo', 'se-mobilenet-demo', 'se-mobilenetv3-demo', 'se-shufflenet-demo', 'se-shufflenetv2-demo'];
 
 for (const name of FAMILIES) {
@@ -96,9 +105,9 @@ for (const name of FAMILIES) {
       const q8 = info.tensors.filter((t) => t.type === TensorType.INT8).length;
       assert.ok(q8 > info.tensors.length / 2, `${q8} of ${info.tensors.length} tensors are int8`);
       const ratio = int8.bytes.length / fp32.bytes.length;
-      // Weights shrink 4×; per-channel scales, int32 biases and the graph structure are a fixed
-      // cost that these ~50k-parameter models feel (see the report for each model's ratio).
-      assert.ok(ratio <= (name === 'se-resnet-demo' ? 0.3 : 0.45), `int8 file is ${(100 * ratio).toFixed(1)}% of fp32`);
+      // Weights shrink 4×; per-channel scales (+ int64 zero points), int32 biases and the graph
+      // structure are a fixed cost that these ~50k-parameter models feel (bench/RESULTS.md).
+      assert.ok(ratio <= (INT8_SIZE_BOUND[name] ?? 0.3), `int8 file is ${(100 * ratio).toFixed(1)}% of fp32`);
       const c8 = compare(await run(int8.bytes, 'int8.tflite'), ref, EVAL);
       assert.ok(c8.agreement >= 0.95, `int8 argmax agreement with float ${c8.agreement}`);
     } finally {
@@ -153,10 +162,19 @@ test('int8 on a model with data-estimated batch norms (real margins): argmax agr
       return row.indexOf(Math.max(...row));
     }));
     assert.ok(classes.size >= 3, `the float model predicts ${classes.size} classes`);
+    // Gate-aware: the SE gate paths float32 between a DEQUANTIZE of the pooled vector and a QUANTIZE of the gate.
     const int8Path = join(dir, 'int8.tflite');
-    writeFileSync(int8Path, (await writeTflite(g, { quant: 'int8', calib: [{ x: calibX, n: CALIB }] })).bytes);
+    const bytes = (await writeTflite(g, { quant: 'int8', calib: [{ x: calibX, n: CALIB }], floatOps: (p) => gateOps(p).ops })).bytes;
+    writeFileSync(int8Path, bytes);
+    const info = readTflite(bytes);
+    const seBlocks = g.nodes.filter((n) => n.kind === 'se').length;
+    assert.equal(info.ops.filter((o) => o === 'QUANTIZE').length, 1 + seBlocks);
+    assert.equal(info.ops.filter((o) => o === 'DEQUANTIZE').length, 1 + seBlocks + 2 * seBlocks);
+    assert.equal(info.ops.filter((o) => o === 'LOGISTIC').length, seBlocks);
     const c = compare((await verifyTflite(int8Path, evalX, EVAL)).outputs, ref, EVAL);
-    assert.ok(c.agreement >= 0.9, `int8 argmax agreement with float ${c.agreement}`);
+    // Measured 94 % (91.5 % before gate-aware + bias correction); these near-tied logits are the
+    // limit: weight-only int8 alone gives 95–98 % on se-mobilenet-demo (bench/RESULTS.md).
+    assert.ok(c.agreement >= 0.92, `int8 argmax agreement with float ${c.agreement}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 /**
  * The TFLite writer: IR → .tflite bytes in fp32, fp16 (float16 weights + DEQUANTIZE) or int8
- * (full integer, calibrated with MinMax on the executor; int8 or float I/O). Batch norms are
+ * (full integer, calibrated with MinMax or percentile on the executor, bias-corrected for weight
+ * rounding, optionally with float ops such as the SE gate paths; int8 or float I/O). Batch norms are
  * folded into their convolutions first; the input is NHWC float32 [1, H, W, C] (int8 for
  * `io: 'int8'`), the output [1, K].
  */
@@ -12,15 +13,22 @@ import { lowerGraph } from './lower.js';
 import { fp32Model } from './emit.js';
 import { fp16Model } from './fp16.js';
 import { int8Model, type IoType } from './int8.js';
-import { calibratePlan, type CalibBatch } from './calibrate.js';
+import { calibratePlan, type CalibSource } from './calibrate.js';
+import type { CalibMethod } from '../types.js';
 import type { Plan } from './plan.js';
 
 export interface TfliteWriteOptions {
   quant: 'fp32' | 'fp16' | 'int8';
   /** int8 only: integer or float input/output (default 'float'). */
   io?: IoType;
-  /** int8 only: calibration images, NHWC float32 batches after preprocessing. */
-  calib?: AsyncIterable<CalibBatch> | Iterable<CalibBatch>;
+  /** int8 only: calibration images, NHWC float32 batches after preprocessing (an array, or a function giving a fresh pass). */
+  calib?: CalibSource;
+  /** int8 only: MinMax (default) or percentile (99.99 %, two passes over the images). */
+  calibMethod?: CalibMethod;
+  /** int8 only: plan ops kept in float32 (weight-only int8); see {@link gateOps}. */
+  floatOps?: (plan: Plan) => ReadonlySet<number>;
+  /** int8 only: subtract the calibrated mean shift of weight rounding from each bias (default true). */
+  biasCorrection?: boolean;
   /** Written as Model.metadata entries (name → UTF-8 buffer). */
   metadata?: Record<string, string>;
 }
@@ -36,8 +44,20 @@ export function planFor(g: Graph): { plan: Plan; folded: Graph; foldedCount: num
   return { plan: lowerGraph(graph), folded: graph, foldedCount: folded };
 }
 
+/**
+ * Short tensor names (the index in base 36) for every tensor but the graph's input and output,
+ * which keep their IR names: a name costs its length in every file, and nothing reads the
+ * inner ones. Applied to every precision alike, so size ratios compare like with like.
+ */
+export function compactNames(plan: Plan): void {
+  plan.tensors.forEach((t, i) => {
+    if (i !== plan.input && i !== plan.output) t.name = i.toString(36);
+  });
+}
+
 export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<TfliteWriteResult> {
   const { plan, folded, foldedCount } = planFor(g);
+  compactNames(plan);
   const metadata = { ...(opts.metadata ?? {}), quant: opts.quant };
   const description = `${g.name} (${opts.quant}) written by se-prune-studio`;
   const notes: string[] = [];
@@ -49,11 +69,12 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
   }
   if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
   const io = opts.io ?? 'float';
-  const { ranges, images } = await calibratePlan(folded, plan, opts.calib);
+  const { ranges, images, inputMeans } = await calibratePlan(folded, plan, opts.calib, opts.calibMethod);
   notes.push(
-    `int8 full-integer: per-channel symmetric int8 conv weights, per-tensor int8 activations (MinMax on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
+    `int8 full-integer: per-channel symmetric int8 conv weights${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
   );
-  return { bytes: encodeTflite(int8Model(plan, ranges, io, description, { ...metadata, io })), notes };
+  const floatOps = opts.floatOps?.(plan) ?? new Set<number>();
+  return { bytes: encodeTflite(int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans)), notes };
 }
 
 /** The brief's name for the writer. */
