@@ -90,7 +90,6 @@ export function int8Model(
   const consumerOf = new Map<number, number>();
   plan.ops.forEach((o, k) => o.inputs.forEach((t) => consumerOf.has(t) || consumerOf.set(t, k)));
   const floatAct = (i: number): boolean => !isConst(i) && producer.has(i) && floatOps.has(producer.get(i)!);
-  const floatReader = (i: number): boolean => floatOps.has(consumerOf.get(i) ?? -1);
 
   // Activation parameters, one set per tied group (ties come from int8 ops only).
   const uf = unionFind(T.length);
