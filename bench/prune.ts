@@ -11,8 +11,13 @@ import { tmpdir } from 'node:os';
 import { pruneCommand } from '../app/cli/commands/prune.js';
 import { statsCommand } from '../app/cli/commands/stats.js';
 import type { CommandContext, CommandSpec } from '../app/cli/command.js';
+import { trainedModelPath } from '../app/model/zoo/trained.js';
 
-const models = (process.env.BENCH_MODELS ?? 'zoo:se-resnet-demo,zoo:se-mobilenetv3-demo,zoo:se-shufflenetv2-demo').split(',');
+// The trained demo models when the repository ships them, else the untrained builders.
+const defaults = ['se-resnet-demo', 'se-mobilenet-demo', 'se-shufflenetv2-demo'].map((n) =>
+  trainedModelPath(`${n}-fmnist`) ? `zoo:${n}-fmnist` : `zoo:${n}`,
+);
+const models = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : defaults;
 const criteria = ['se-mean', 'se-mean-norm', 'l1', 'bn-gamma', 'taylor', 'random'];
 const targets = [0.5, 1 / 3];
 const limit = process.env.BENCH_LIMIT ?? '1000';

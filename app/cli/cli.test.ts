@@ -67,10 +67,14 @@ test('inspect works on every zoo model', () => {
 
 test('demo runs the main job and writes its report folder', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'seprune-demo-')), 'report');
-  const r = run('demo', '--out', dir, '--limit', '200', '--json');
+  const r = run('demo', '--out', dir, '--limit', '100', '--json');
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.ok(j.prune.macsAfter / j.macs > 0.45 && j.prune.macsAfter / j.macs < 0.55, `${j.prune.macsAfter / j.macs}`);
+  assert.ok(j.finetune.top1 >= 0 && j.finetune.top1 <= 1);
+  assert.equal(j.compare.rows.length, 3);
+  assert.equal(j.export.verify.runtime, 'onnxruntime-node');
+  assert.match(readFileSync(j.files.compare, 'utf8'), /<svg/);
   for (const f of Object.values(j.files) as string[]) assert.ok(readFileSync(f).length > 0, f);
   const again = run('demo', '--out', dir);
   assert.equal(again.status, 1);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { extname, basename } from 'node:path';
 import { ModelError } from './errors.js';
 import { buildZooModel } from './zoo/index.js';
+import { trainedModelPath } from './zoo/trained.js';
 import { decodeProject, encodeProject, type Project } from './project-file.js';
 import { writeFileAtomic, type WriteOptions } from '../util/atomic-write.js';
 import type { Graph } from './ir.js';
@@ -39,6 +40,11 @@ export function graphHash(g: Graph): string {
 
 export async function loadModel(arg: string): Promise<LoadedModel> {
   if (!arg) throw new ModelError('No model given; pass a file (.seprune, .onnx, model.json) or zoo:<name>.');
+  const trained = arg.startsWith('zoo:') ? trainedModelPath(arg.slice(4)) : undefined;
+  if (trained) {
+    const project = decodeProject(readFileSync(trained), `Trained model ${arg}`);
+    return { project, source: arg, hash: graphHash(project.graph) };
+  }
   if (arg.startsWith('zoo:')) {
     const graph = buildZooModel(arg.slice(4));
     return { project: { graph, history: [] }, source: arg, hash: graphHash(graph) };

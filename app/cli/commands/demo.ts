@@ -1,8 +1,9 @@
 /**
  * `seprune demo`: the main job on the embedded default, end to end on the bundled data:
- * inspect → excitation statistics → evaluation → prune to 50% MACs with SE folding, written to a
- * report folder. Later stages (fine-tune, export) join here as they land. Each step runs the
- * same command code a user runs, so the demo exercises exactly the CLI's behaviour.
+ * inspect → excitation statistics → evaluation → prune to 50% MACs with SE folding → a short
+ * fine-tune distilled from the original → compare (with an HTML report) → ONNX int8 export
+ * verified in onnxruntime, all written to a report folder. Each step runs the same command code
+ * a user runs, so the demo exercises exactly the CLI's behaviour.
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,13 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UserError } from '../../model/errors.js';
 import { fmtCount, pct } from '../format.js';
 import { pruneCommand } from './prune.js';
+import { finetuneCommand } from './finetune.js';
+import { compareCommand } from './compare.js';
+import { exportCommand } from './export.js';
+import { trainedModelPath } from '../../model/zoo/trained.js';
+
+/** The trained demo SE-ResNet when the repository ships it, else the untrained builder. */
+const DEFAULT_MODEL = trainedModelPath('se-resnet-demo-fmnist') ? 'zoo:se-resnet-demo-fmnist' : 'zoo:se-resnet-demo';
 
 /** Runs another command's code with the given flags, sharing this command's progress and log. */
 async function runStep(spec: CommandSpec, parent: CommandContext, positionals: string[], values: CommandContext['values']) {
@@ -27,9 +35,10 @@ export const demoCommand: CommandSpec = {
   name: 'demo',
   summary: 'Run the main job on the demo SE-ResNet and the bundled Fashion-MNIST data, writing a report folder.',
   options: {
-    model: { type: 'string', value: 'MODEL', description: 'Model to run the job on.', default: 'zoo:se-resnet-demo' },
+    model: { type: 'string', value: 'MODEL', description: 'Model to run the job on.', default: DEFAULT_MODEL },
     out: { type: 'string', value: 'DIR', description: 'Report folder (created; must not exist unless --force).', default: 'demo-report' },
-    limit: { type: 'string', value: 'N', description: 'Images used for statistics and for evaluation.', default: '1000' },
+    limit: { type: 'string', value: 'N', description: 'Images used for statistics, fine-tuning and evaluation.', default: '1000' },
+    epochs: { type: 'string', value: 'N', description: 'Fine-tuning epochs after pruning.', default: '1' },
     force: { type: 'boolean', description: 'Write into an existing report folder, replacing its files.' },
   },
   positionals: [],
@@ -37,14 +46,16 @@ export const demoCommand: CommandSpec = {
     const out = str(ctx, 'out') ?? 'demo-report';
     const limit = Number(str(ctx, 'limit') ?? '1000');
     if (!Number.isInteger(limit) || limit < 10) throw new UserError('--limit must be an integer ≥ 10.');
+    const epochs = str(ctx, 'epochs') ?? '1';
+    if (!/^[1-9][0-9]*$/.test(epochs)) throw new UserError('--epochs must be an integer ≥ 1.');
     const force = ctx.values.force === true;
     if (existsSync(out) && !force) throw new UserError(`Report folder ${out} already exists; pass --force to replace its files.`);
     mkdirSync(out, { recursive: true });
     const t0 = Date.now();
-    const m = await loadModel(str(ctx, 'model') ?? 'zoo:se-resnet-demo');
+    const m = await loadModel(str(ctx, 'model') ?? DEFAULT_MODEL);
     const g = m.project.graph;
     const summary = summarize(g);
-    ctx.log(`1/4 model ${m.source}: ${fmtCount(summary.params)} params, ${fmtCount(summary.macs)} MACs, ${summary.seBlocks.length} SE blocks`);
+    ctx.log(`1/7 model ${m.source}: ${fmtCount(summary.params)} params, ${fmtCount(summary.macs)} MACs, ${summary.seBlocks.length} SE blocks`);
     const preprocess = m.project.preprocessing ?? { mean: [0], std: [1], channels: 1 as const };
     const train = await openDataset({ data: 'fashion-mnist', split: 'train', preprocess });
     const test = await openDataset({ data: 'fashion-mnist', split: 'test', preprocess });
@@ -55,13 +66,16 @@ export const demoCommand: CommandSpec = {
       seed: 0,
       progress: ctx.progress,
     });
-    ctx.log(`2/4 statistics over ${stats.n} images (${stats.engine})`);
+    ctx.log(`2/7 statistics over ${stats.n} images (${stats.engine})`);
     const ev = await evaluate(g, test, sampleIndices(await test.labels(), limit, 0), { progress: ctx.progress });
-    ctx.log(`3/4 top-1 ${pct(ev.top1)} on ${ev.n} test images (${ev.engine})`);
+    ctx.log(`3/7 top-1 ${pct(ev.top1)} on ${ev.n} test images (${ev.engine})`);
     const files = {
       stats: join(out, 'stats.json'),
       project: join(out, 'model.seprune'),
       pruned: join(out, 'pruned.seprune'),
+      finetuned: join(out, 'finetuned.seprune'),
+      compare: join(out, 'compare.html'),
+      onnx: join(out, 'model-int8.onnx'),
       report: join(out, 'report.json'),
     };
     writeFileAtomic(files.stats, new TextEncoder().encode(JSON.stringify(stats)), { force: true });
@@ -77,7 +91,40 @@ export const demoCommand: CommandSpec = {
         force: true,
       })
     ).json as { macsAfter: number; paramsAfter: number; top1Before: number; top1After: number; seBlocks: { block: string; decision: string; reason: string }[] };
-    ctx.log(`4/4 pruned to ${pct(pruned.macsAfter / summary.macs, 1)} of the MACs: top-1 ${pct(pruned.top1Before)} → ${pct(pruned.top1After)} before fine-tuning`);
+    ctx.log(`4/7 pruned to ${pct(pruned.macsAfter / summary.macs, 1)} of the MACs: top-1 ${pct(pruned.top1Before)} → ${pct(pruned.top1After)} before fine-tuning`);
+    const tuned = (
+      await runStep(finetuneCommand, ctx, [files.pruned], {
+        data: 'fashion-mnist',
+        limit: String(limit),
+        'eval-limit': String(limit),
+        epochs,
+        teacher: files.project,
+        out: files.finetuned,
+        force: true,
+      })
+    ).json as { top1: number; imagesPerSecond: number; backend: string };
+    ctx.log(`5/7 fine-tuned ${epochs} epoch(s) on ${limit} images (${tuned.backend}, ${tuned.imagesPerSecond.toFixed(0)} images/s): top-1 ${pct(tuned.top1)}`);
+    const compared = (
+      await runStep(compareCommand, ctx, [files.project, files.pruned, files.finetuned], {
+        data: 'fashion-mnist',
+        limit: String(limit),
+        html: files.compare,
+        force: true,
+      })
+    ).json;
+    ctx.log(`6/7 compared the three models: ${files.compare}`);
+    const exported = (
+      await runStep(exportCommand, ctx, [files.finetuned], {
+        format: 'onnx',
+        quant: 'int8',
+        calib: 'fashion-mnist',
+        data: 'fashion-mnist',
+        limit: String(Math.min(limit, 500)),
+        out: files.onnx,
+        force: true,
+      })
+    ).json as { bytes: number; verify: { runtime: string; top1: number | null; top1Float: number | null } };
+    ctx.log(`7/7 exported ONNX int8 (${fmtCount(exported.bytes)} bytes), ${exported.verify.runtime}: top-1 ${exported.verify.top1 == null ? 'n/a' : pct(exported.verify.top1)}`);
     const report = {
       model: m.source,
       data: { train: train.source, test: test.source },
@@ -86,6 +133,9 @@ export const demoCommand: CommandSpec = {
       seBlocks: stats.blocks.map((b) => ({ name: b.name, identityDistance: b.identityDistance, inputDependence: b.inputDependence })),
       eval: { n: ev.n, top1: ev.top1, top5: ev.top5, engine: ev.engine },
       prune: pruned,
+      finetune: tuned,
+      compare: compared,
+      export: exported,
       seconds: (Date.now() - t0) / 1000,
       files,
     };

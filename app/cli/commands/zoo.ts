@@ -1,6 +1,7 @@
 /** `seprune zoo`: the builtin models and the options their `zoo:` spec takes. */
 import type { CommandSpec } from '../command.js';
 import { ZOO } from '../../model/zoo/index.js';
+import { trainedModelNames } from '../../model/zoo/trained.js';
 import { table } from '../format.js';
 
 export const zooCommand: CommandSpec = {
@@ -10,11 +11,14 @@ export const zooCommand: CommandSpec = {
   positionals: [],
   async run() {
     const rows = ZOO.map((z) => ({ name: z.name, description: z.description, defaults: z.defaults }));
+    const trained = trainedModelNames(ZOO.filter((z) => z.name.endsWith('-demo')).map((z) => z.name));
     const text =
       table(
         rows.map((r) => [r.name, r.defaults.input.join('x'), r.defaults.classes, r.defaults.r, r.description]),
         ['name', 'input', 'classes', 'r', 'description'],
-      ) + '\n\nOptions: input=HxWxC, classes=N, width=F, r=N, se=on|off, seBias=on|off, seed=N.';
-    return { json: { models: rows }, text };
+      ) +
+      '\n\nOptions: input=HxWxC, classes=N, width=F, r=N, se=on|off, seBias=on|off, seed=N.' +
+      (trained.length ? `\nTrained on Fashion-MNIST (fixed, no options): ${trained.map((t) => `zoo:${t}`).join(', ')}.` : '');
+    return { json: { models: rows, trained }, text };
   },
 };
