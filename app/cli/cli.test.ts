@@ -67,7 +67,7 @@ test('inspect works on every zoo model', () => {
 
 test('demo runs the main job and writes its report folder', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'seprune-demo-')), 'report');
-  const r = run('demo', '--out', dir, '--limit', '100', '--json');
+  const r = run('demo', '--out', dir, '--limit', '100', '--train-limit', '100', '--epochs', '1', '--json');
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.ok(j.prune.macsAfter / j.macs > 0.45 && j.prune.macsAfter / j.macs < 0.55, `${j.prune.macsAfter / j.macs}`);

@@ -38,7 +38,8 @@ export const demoCommand: CommandSpec = {
     model: { type: 'string', value: 'MODEL', description: 'Model to run the job on.', default: DEFAULT_MODEL },
     out: { type: 'string', value: 'DIR', description: 'Report folder (created; must not exist unless --force).', default: 'demo-report' },
     limit: { type: 'string', value: 'N', description: 'Images used for statistics, fine-tuning and evaluation.', default: '1000' },
-    epochs: { type: 'string', value: 'N', description: 'Fine-tuning epochs after pruning.', default: '1' },
+    epochs: { type: 'string', value: 'N', description: 'Fine-tuning epochs after pruning.', default: '3' },
+    'train-limit': { type: 'string', value: 'N', description: 'Training images for the fine-tune.', default: '4000' },
     force: { type: 'boolean', description: 'Write into an existing report folder, replacing its files.' },
   },
   positionals: [],
@@ -46,8 +47,10 @@ export const demoCommand: CommandSpec = {
     const out = str(ctx, 'out') ?? 'demo-report';
     const limit = Number(str(ctx, 'limit') ?? '1000');
     if (!Number.isInteger(limit) || limit < 10) throw new UserError('--limit must be an integer ≥ 10.');
-    const epochs = str(ctx, 'epochs') ?? '1';
+    const epochs = str(ctx, 'epochs') ?? '3';
     if (!/^[1-9][0-9]*$/.test(epochs)) throw new UserError('--epochs must be an integer ≥ 1.');
+    const trainLimit = str(ctx, 'train-limit') ?? '4000';
+    if (!/^[1-9][0-9]*$/.test(trainLimit)) throw new UserError('--train-limit must be an integer ≥ 1.');
     const force = ctx.values.force === true;
     if (existsSync(out) && !force) throw new UserError(`Report folder ${out} already exists; pass --force to replace its files.`);
     mkdirSync(out, { recursive: true });
@@ -95,7 +98,7 @@ export const demoCommand: CommandSpec = {
     const tuned = (
       await runStep(finetuneCommand, ctx, [files.pruned], {
         data: 'fashion-mnist',
-        limit: String(limit),
+        limit: trainLimit,
         'eval-limit': String(limit),
         epochs,
         teacher: files.project,
@@ -103,7 +106,7 @@ export const demoCommand: CommandSpec = {
         force: true,
       })
     ).json as { top1: number; imagesPerSecond: number; backend: string };
-    ctx.log(`5/7 fine-tuned ${epochs} epoch(s) on ${limit} images (${tuned.backend}, ${tuned.imagesPerSecond.toFixed(0)} images/s): top-1 ${pct(tuned.top1)}`);
+    ctx.log(`5/7 fine-tuned ${epochs} epoch(s) on ${trainLimit} images (${tuned.backend}, ${tuned.imagesPerSecond.toFixed(0)} images/s): top-1 ${pct(tuned.top1)}`);
     const compared = (
       await runStep(compareCommand, ctx, [files.project, files.pruned, files.finetuned], {
         data: 'fashion-mnist',
