@@ -32,7 +32,10 @@ for (const [model, residual] of [
     const r = run(...common, '--out', out);
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.ok(Math.abs(j.macsAfterPruning / j.macsBefore - 0.5) <= 0.03 * 0.5 + 1e-9 || Math.abs(j.macsAfterPruning / j.macsBefore - 0.5) <= 0.03, `${j.macsAfterPruning / j.macsBefore}`);
+    // Within 3% of the original's MACs of the target (the planner treats the target as a
+    // budget and warns beyond that): kept MACs in [0.47, 0.50].
+    const kept = j.macsAfterPruning / j.macsBefore;
+    assert.ok(kept <= 0.5 + 1e-12 && kept >= 0.47, `${kept}`);
     assert.equal(preview.macsAfter, j.macsAfterPruning, 'the preview predicts the real surgery exactly');
     assert.equal(preview.paramsAfter, j.paramsAfterPruning);
     assert.ok(j.paramsAfter < j.paramsBefore && j.macsAfter <= j.macsAfterPruning);
