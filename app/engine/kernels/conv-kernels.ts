@@ -30,7 +30,8 @@ function isOne(d: unknown): boolean {
   return Array.isArray(d) && d.every((v) => v === 1);
 }
 
-function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry | null {
+/** The geometry our kernels handle (NHWC, no dilation), from tfjs' conv or pool info; null otherwise. */
+export function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry | null {
   if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   return {
     batch: info.batchSize,

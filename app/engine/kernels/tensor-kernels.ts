@@ -7,7 +7,7 @@
  * (tfjs returns a view for free), goes back to the original kernel (null).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { values, type FastKernel } from './conv-kernels.js';
+import { geometry, values, type FastKernel } from './conv-kernels.js';
 import { binary, broadcastShape, pad, slice, sumAxes, transpose, type BinaryOp } from './strided.js';
 import { avgPoolBackprop } from './pool.js';
 
@@ -100,22 +100,8 @@ export const tensorKernels: Record<string, FastKernel> = {
       1,
       attrs.pad as 'valid' | 'same' | number,
     );
-    if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-    const g = {
-      batch: info.batchSize,
-      inH: info.inHeight,
-      inW: info.inWidth,
-      inC: info.inChannels,
-      outH: info.outHeight,
-      outW: info.outWidth,
-      outC: info.outChannels,
-      kH: info.filterHeight,
-      kW: info.filterWidth,
-      strideH: info.strideHeight,
-      strideW: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    };
+    const g = geometry(info);
+    if (!g) return null;
     return backend.makeTensorInfo(input.shape, 'float32', avgPoolBackprop(g, dyv));
   },
   Multiply: binaryKernel('mul'),
