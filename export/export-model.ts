@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Graph } from '../app/model/ir.js';
-import { logitCount } from './logit-count.js';
+import { logitCount } from '../app/model/shapes.js';
 import { findExporter } from './registry.js';
 import { checkOutput, writeArtifact } from './write-output.js';
 import { floatLogits, measureRunner, type EvalBatch } from './verify/measure.js';

@@ -13,7 +13,8 @@ import type { Dataset } from '../data/types.js';
 import type { Progress } from '../cli/command.js';
 import { costReport } from '../model/accounting.js';
 import { createInference } from '../engine/inference.js';
-import { evaluateOn, logitCount, measureLatency } from './evaluate.js';
+import { evaluateOn, measureLatency } from './evaluate.js';
+import { logitCount } from '../model/shapes.js';
 
 /** One model to compare, with the size of its file on disk (or of its .seprune encoding). */
 export interface CompareInput {

@@ -9,17 +9,12 @@ import { runDataset, type RunSummary } from '../engine/run-dataset.js';
 import type { Progress } from '../cli/command.js';
 import { AccuracyAccumulator, type AccuracyResult } from './metrics.js';
 import { UserError } from '../model/errors.js';
-import { inferShapes } from '../model/shapes.js';
+import { logitCount } from '../model/shapes.js';
 
 export interface EvalResult extends AccuracyResult {
   engine: string;
   note?: string;
   run: RunSummary;
-}
-
-/** Number of logits a classifier graph produces per image. */
-export function logitCount(g: Graph): number {
-  return inferShapes(g).get(g.outputs[0])!.reduce((a, b) => a * b, 1);
 }
 
 export async function evaluateOn(

@@ -137,3 +137,8 @@ export function inferShapes(g: Graph): Map<string, Shape> {
   }
   return shapes;
 }
+
+/** Number of logits (classes) of a classifier graph's first output, per image. */
+export function logitCount(g: Graph): number {
+  return (inferShapes(g).get(g.outputs[0]) ?? []).reduce((a, b) => a * b, 1);
+}

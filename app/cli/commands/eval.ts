@@ -5,7 +5,8 @@ import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { openDataset, sampleIndices } from '../../data/index.js';
 import { createInference } from '../../engine/inference.js';
-import { evaluateOn, logitCount, measureLatency } from '../../eval/evaluate.js';
+import { evaluateOn, measureLatency } from '../../eval/evaluate.js';
+import { logitCount } from '../../model/shapes.js';
 import { pct, table } from '../format.js';
 
 export const evalCommand: CommandSpec = {
