@@ -5,7 +5,7 @@
  * Progress throws a JobCancelled there.
  */
 import { randomUUID } from 'node:crypto';
-import type { Progress } from '../cli/command.js';
+import type { Progress } from '../util/progress.js';
 import type { JobEvent, JobKind, JobResults, JobStarted, TrainProgressDto } from './contract.js';
 import { UserError } from '../model/errors.js';
 

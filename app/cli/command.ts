@@ -3,6 +3,10 @@
  * its positionals, and a run function returning both the JSON object `--json` prints and the
  * text a person reads.
  */
+import type { Progress } from '../util/progress.js';
+
+export type { Progress };
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -20,11 +24,6 @@ export interface PositionalSpec {
   description: string;
 }
 
-export interface Progress {
-  /** Reports progress of a long step; the CLI draws a bar on a TTY (never with --json). */
-  update(label: string, done: number, total: number): void;
-  done(): void;
-}
 
 export interface CommandContext {
   values: Record<string, string | boolean | string[] | undefined>;

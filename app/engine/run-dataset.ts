@@ -4,7 +4,7 @@
  */
 import type { Dataset } from '../data/types.js';
 import type { Inference } from './inference.js';
-import type { Progress } from '../cli/command.js';
+import type { Progress } from '../util/progress.js';
 
 export interface BatchOutput {
   logits: Float32Array;

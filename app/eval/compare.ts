@@ -10,7 +10,7 @@ import type { Graph } from '../model/ir.js';
 import type { LoadedModel } from '../model/load.js';
 import { encodeProject, type Project } from '../model/project-file.js';
 import type { Dataset } from '../data/types.js';
-import type { Progress } from '../cli/command.js';
+import type { Progress } from '../util/progress.js';
 import { costReport } from '../model/accounting.js';
 import { createInference } from '../engine/inference.js';
 import { evaluateOn, measureLatency } from './evaluate.js';

@@ -6,7 +6,7 @@ import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
 import { createInference, type Inference, type InferenceOptions } from '../engine/inference.js';
 import { runDataset, type RunSummary } from '../engine/run-dataset.js';
-import type { Progress } from '../cli/command.js';
+import type { Progress } from '../util/progress.js';
 import { AccuracyAccumulator, type AccuracyResult } from './metrics.js';
 import { UserError } from '../model/errors.js';
 import { logitCount } from '../model/shapes.js';

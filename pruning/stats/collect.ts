@@ -8,7 +8,7 @@ import { UserError } from '../../app/model/errors.js';
 import type { Dataset } from '../../app/data/types.js';
 import { createInference, type InferenceOptions } from '../../app/engine/inference.js';
 import { runDataset, type RunSummary } from '../../app/engine/run-dataset.js';
-import type { Progress } from '../../app/cli/command.js';
+import type { Progress } from '../../app/util/progress.js';
 import { StatsAccumulator } from './accumulate.js';
 import type { ExcitationStats } from './types.js';
 

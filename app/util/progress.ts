@@ -1,0 +1,6 @@
+/** How long-running work reports progress: the CLI draws a bar, the app sends events; the core only calls this. */
+export interface Progress {
+  /** Reports progress of a long step; the CLI draws a bar on a TTY (never with --json). */
+  update(label: string, done: number, total: number): void;
+  done(): void;
+}
