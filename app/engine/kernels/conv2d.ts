@@ -11,6 +11,7 @@
  */
 import { gemm } from './gemm.js';
 import { col2im, im2col, isPointwise, type ConvGeometry } from './im2col.js';
+import { wasmGemm, type WasmGemm } from './wasm-gemm.js';
 
 /** Output pixels per tile: about 32k patch values, at least 64 and at most 1024, a multiple of 4. */
 function tileSize(g: ConvGeometry): number {
@@ -25,6 +26,8 @@ function pixels(g: ConvGeometry): number {
 
 /** Forward convolution: x [n, inH, inW, inC], w [kH, kW, inC, outC] → y [n, outH, outW, outC]. */
 export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const W = wasmGemm();
+  if (W) return forwardWasm(W, g, x, w);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const y = new Float32Array(P * g.outC);
@@ -45,6 +48,8 @@ export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array)
 
 /** Gradient with respect to the input: dy [n, outH, outW, outC], w → dx [n, inH, inW, inC]. */
 export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+  const W = wasmGemm();
+  if (W) return backpropInputWasm(W, g, dy, w);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
@@ -65,6 +70,8 @@ export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float3
 
 /** Gradient with respect to the filter: x, dy → dw [kH, kW, inC, outC]. */
 export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const W = wasmGemm();
+  if (W) return backpropFilterWasm(W, g, x, dy);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const dw = new Float32Array(K * g.outC);
@@ -78,5 +85,108 @@ export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float
     const aOff = pointwise ? p0 * K : 0;
     gemm(K, g.outC, count, { data: cols, off: aOff, row: 1, k: K }, { data: dy, off: p0 * g.outC, col: 1, k: g.outC }, C, true);
   }
+  return dw;
+}
+
+// The same three products on the wasm SIMD kernel (wasm-gemm.ts). Operands are laid out in its
+// linear memory per call: the filter once, then one tile of patch rows / output gradient at a
+// time; every row the kernel writes or reads as B or C is padded to a multiple of 8 floats.
+
+const pad8 = (n: number) => (n + 7) & ~7;
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** Float offsets of consecutive regions (each 16-byte aligned) and the whole memory as floats. */
+function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+  const at: number[] = [];
+  let end = 0;
+  for (const s of sizes) {
+    at.push(end);
+    end += pad4(s);
+  }
+  return { F: new Float32Array(W.reserve(end * 4)), at };
+}
+
+/** Copies `rows` rows of `cols` floats from src (dense) into dst at `off`, one row every `ld`. */
+function copyRowsIn(src: Float32Array, srcOff: number, rows: number, cols: number, dst: Float32Array, off: number, ld: number): void {
+  if (ld === cols) {
+    dst.set(src.subarray(srcOff, srcOff + rows * cols), off);
+    return;
+  }
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(srcOff + r * cols, srcOff + (r + 1) * cols), off + r * ld);
+}
+
+/** Copies `rows` rows of `cols` floats, one every `ld` from src at `off`, densely into dst at dstOff. */
+function copyRowsOut(src: Float32Array, off: number, ld: number, rows: number, cols: number, dst: Float32Array, dstOff: number): void {
+  if (ld === cols) {
+    dst.set(src.subarray(off, off + rows * cols), dstOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), dstOff + r * cols);
+}
+
+function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const P = pixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const y = new Float32Array(P * N);
+  const { F, at } = layout(W, [K * Np, T * K, T * Np]);
+  const [wOff, colsOff, outOff] = at;
+  F.fill(0, wOff, wOff + K * Np);
+  copyRowsIn(w, 0, K, N, F, wOff, Np);
+  const pointwise = isPointwise(g);
+  for (let p0 = 0; p0 < P; p0 += T) {
+    const count = Math.min(T, P - p0);
+    if (pointwise) F.set(x.subarray(p0 * K, (p0 + count) * K), colsOff);
+    else im2col(g, x, p0, count, F, colsOff);
+    W.gemm(count, Np, K, colsOff * 4, K * 4, 4, wOff * 4, Np * 4, outOff * 4, Np * 4, 0);
+    copyRowsOut(F, outOff, Np, count, N, y, p0 * N);
+  }
+  return y;
+}
+
+function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+  const P = pixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Kp = pad8(K);
+  const T = tileSize(g);
+  const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
+  const { F, at } = layout(W, [N * Kp, T * N, T * Kp]);
+  const [wtOff, dyOff, dcOff] = at;
+  // B = Wᵀ: row co holds w[k, co] for every k.
+  F.fill(0, wtOff, wtOff + N * Kp);
+  for (let k = 0; k < K; k++) for (let co = 0; co < N; co++) F[wtOff + co * Kp + k] = w[k * N + co];
+  const pointwise = isPointwise(g);
+  for (let p0 = 0; p0 < P; p0 += T) {
+    const count = Math.min(T, P - p0);
+    F.set(dy.subarray(p0 * N, (p0 + count) * N), dyOff);
+    W.gemm(count, Kp, N, dyOff * 4, N * 4, 4, wtOff * 4, Kp * 4, dcOff * 4, Kp * 4, 0);
+    if (pointwise) copyRowsOut(F, dcOff, Kp, count, K, dx, p0 * K);
+    else col2im(g, F, p0, count, dx, dcOff, Kp);
+  }
+  return dx;
+}
+
+function backpropFilterWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const P = pixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const { F, at } = layout(W, [T * K, T * Np, K * Np]);
+  const [colsOff, dyOff, dwOff] = at;
+  F.fill(0, dyOff, dwOff + K * Np);
+  const pointwise = isPointwise(g);
+  for (let p0 = 0; p0 < P; p0 += T) {
+    const count = Math.min(T, P - p0);
+    if (pointwise) F.set(x.subarray(p0 * K, (p0 + count) * K), colsOff);
+    else im2col(g, x, p0, count, F, colsOff);
+    copyRowsIn(dy, p0 * N, count, N, F, dyOff, Np);
+    W.gemm(K, Np, count, colsOff * 4, 4, K * 4, dyOff * 4, Np * 4, dwOff * 4, Np * 4, 1);
+  }
+  const dw = new Float32Array(K * N);
+  copyRowsOut(F, dwOff, Np, K, N, dw, 0);
   return dw;
 }

@@ -27,15 +27,19 @@ export function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
 }
 
-/** Writes rows for output pixels [p0, p0 + count) of input `x` into `cols` (row length kH·kW·inC). */
-export function im2col(g: ConvGeometry, x: Float32Array, p0: number, count: number, cols: Float32Array): void {
+/**
+ * Writes rows for output pixels [p0, p0 + count) of input `x` into `cols` (row length kH·kW·inC),
+ * starting at `cols[off]`, one row every `ld` values (default: the row length, no gap).
+ */
+export function im2col(g: ConvGeometry, x: Float32Array, p0: number, count: number, cols: Float32Array, off = 0, ld = g.kH * g.kW * g.inC): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = g;
   const tapRow = kW * inC;
+  const gap = ld - kH * tapRow;
   const hw = outH * outW;
   let n = Math.floor(p0 / hw);
   let oh = Math.floor((p0 % hw) / outW);
   let ow = p0 % outW;
-  let dst = 0;
+  let dst = off;
   for (let p = 0; p < count; p++) {
     const ih0 = oh * strideH - padTop;
     const iw0 = ow * strideW - padLeft;
@@ -66,6 +70,7 @@ export function im2col(g: ConvGeometry, x: Float32Array, p0: number, count: numb
         for (let c = 0; c < inC; c++) cols[dst++] = x[src++];
       }
     }
+    dst += gap;
     if (++ow === outW) {
       ow = 0;
       if (++oh === outH) {
@@ -76,14 +81,18 @@ export function im2col(g: ConvGeometry, x: Float32Array, p0: number, count: numb
   }
 }
 
-/** Adds rows for output pixels [p0, p0 + count) of `cols` onto the input gradient `dx`. */
-export function col2im(g: ConvGeometry, cols: Float32Array, p0: number, count: number, dx: Float32Array): void {
+/**
+ * Adds rows for output pixels [p0, p0 + count) of `cols` (from `cols[off]`, one row every `ld`
+ * values) onto the input gradient `dx`.
+ */
+export function col2im(g: ConvGeometry, cols: Float32Array, p0: number, count: number, dx: Float32Array, off = 0, ld = g.kH * g.kW * g.inC): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = g;
+  const gap = ld - kH * kW * inC;
   const hw = outH * outW;
   let n = Math.floor(p0 / hw);
   let oh = Math.floor((p0 % hw) / outW);
   let ow = p0 % outW;
-  let src = 0;
+  let src = off;
   for (let p = 0; p < count; p++) {
     const ih0 = oh * strideH - padTop;
     const iw0 = ow * strideW - padLeft;
@@ -113,6 +122,7 @@ export function col2im(g: ConvGeometry, cols: Float32Array, p0: number, count: n
         while (src < end) dx[dst++] += cols[src++];
       }
     }
+    src += gap;
     if (++ow === outW) {
       ow = 0;
       if (++oh === outH) {

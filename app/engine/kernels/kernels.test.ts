@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.js';
 import { FAST_KERNEL_NAMES, fastCpuKernel, fastCpuKernelsActive, originalCpuKernel, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
+import { useWasmGemm, wasmGemm } from './wasm-gemm.js';
 
 type FastKernelName = string;
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -66,7 +67,12 @@ test('the fast kernels are registered on the cpu backend', async () => {
   for (const name of FAST_KERNEL_NAMES) assert.equal(tf.getKernel(name, 'cpu')?.kernelFunc, fastCpuKernel(name), name);
 });
 
-test('conv2d forward and both gradients equal tfjs-cpu on random shapes', () => {
+test('the wasm SIMD matrix product compiles here (Node 20 has wasm SIMD)', () => {
+  assert.ok(wasmGemm(), 'wasm gemm unavailable: the conv kernels would silently use the JS product');
+});
+
+for (const wasm of [true, false]) test(`conv2d forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} product)`, () => {
+  const was = useWasmGemm(wasm);
   const rng = new Rng(7);
   for (let t = 0; t < 60; t++) {
     const c = randomCase(rng, false);
@@ -83,6 +89,7 @@ test('conv2d forward and both gradients equal tfjs-cpu on random shapes', () => 
     assertClose('Conv2DBackpropFilter', bf.fast, bf.ref, what);
     tf.dispose([x, filter, dy]);
   }
+  useWasmGemm(was);
 });
 
 test('depthwise conv forward and both gradients equal tfjs-cpu on random shapes', () => {

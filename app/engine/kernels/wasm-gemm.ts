@@ -1,0 +1,302 @@
+/**
+ * A WebAssembly SIMD (f32x4) matrix product, the same strided product as gemm.ts but 3–5× faster:
+ *
+ *   C[c + i·ldc + j] (+)= Σ_k A[a + i·aRow + k·aK] · B[b + k·ldb + j]      (i < m, j < n, k < depth)
+ *
+ * with every address and stride in bytes of one wasm linear memory, B and C row-major and n a
+ * multiple of 8 (callers pad B and C with zero columns). A is read one element at a time
+ * (`v128.load32_splat`), so any A strides work: A·B, Aᵀ·B. C is computed in blocks of 4 rows × 8
+ * columns held in eight f32x4 locals (V8 keeps them in xmm registers), then one row at a time
+ * for the last m % 4 rows. Sums are carried in float32.
+ *
+ * The module is not a committed binary: `gemmModuleBytes()` writes it here, a few hundred bytes,
+ * and it is compiled on first use. Where WebAssembly or its SIMD proposal is missing (or
+ * SEPRUNE_WASM=0), `wasmGemm()` returns null and the kernels use gemm.ts.
+ */
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function str(s: string): number[] {
+  return vec([...s].map((ch) => [ch.charCodeAt(0)]));
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** A function body under construction: parameters first, then locals declared with `local`. */
+class Body {
+  readonly code: number[] = [];
+  private readonly localTypes: number[] = [];
+  constructor(private readonly params: number) {}
+  local(type: number): number {
+    this.localTypes.push(type);
+    return this.params + this.localTypes.length - 1;
+  }
+  get(i: number): this {
+    this.code.push(0x20, ...uleb(i));
+    return this;
+  }
+  set(i: number): this {
+    this.code.push(0x21, ...uleb(i));
+    return this;
+  }
+  i32(n: number): this {
+    this.code.push(0x41, ...sleb(n));
+    return this;
+  }
+  op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  simd(op: number, ...imm: number[]): this {
+    this.code.push(0xfd, ...uleb(op), ...imm);
+    return this;
+  }
+  /** local[dst] = local[a] + local[b] (i32). */
+  addTo(dst: number, a: number, b: number): this {
+    return this.get(a).get(b).op(OP.add).set(dst);
+  }
+  /** local[dst] += constant (i32). */
+  inc(dst: number, by: number): this {
+    return this.get(dst).i32(by).op(OP.add).set(dst);
+  }
+  encode(): number[] {
+    const groups: number[][] = this.localTypes.map((t) => [1, t]);
+    const body = [...vec(groups), ...this.code, OP.end];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  void: 0x40,
+  eqz: 0x45,
+  leS: 0x4c,
+  ltS: 0x48,
+  add: 0x6a,
+  sub: 0x6b,
+  mul: 0x6c,
+} as const;
+
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+} as const;
+
+/** memarg: alignment hint log2 and a constant offset. */
+function mem(align: number, offset = 0): number[] {
+  return [align, ...uleb(offset)];
+}
+
+/** Rows per register block of the main loop. */
+export const GEMM_ROWS = 4;
+
+/**
+ * The module's bytes: imports `env.mem` (shared when `shared`), exports
+ * `gemm(m, n, depth, a, aRow, aK, b, ldb, c, ldc, accumulate)`.
+ */
+export function gemmModuleBytes(shared = false): Uint8Array {
+  const P = { m: 0, n: 1, depth: 2, a: 3, aRow: 4, aK: 5, b: 6, ldb: 7, c: 8, ldc: 9, acc: 10 };
+  const f = new Body(11);
+  const i = f.local(I32);
+  const j = f.local(I32);
+  const kk = f.local(I32);
+  const ka = f.local(I32);
+  const kb = f.local(I32);
+  const pa = f.local(I32);
+  const pc = f.local(I32);
+  const pb = f.local(I32);
+  const pcj = f.local(I32);
+  const addr = f.local(I32);
+  const aStep = f.local(I32);
+  const cStep = f.local(I32);
+  const rowA: number[] = [];
+  const rowC: number[] = [];
+  for (let r = 1; r < GEMM_ROWS; r++) {
+    rowA[r] = f.local(I32);
+    rowC[r] = f.local(I32);
+  }
+  const acc: number[][] = [];
+  for (let r = 0; r < GEMM_ROWS; r++) acc.push([f.local(V128), f.local(V128)]);
+  const b0 = f.local(V128);
+  const b1 = f.local(V128);
+  const s = f.local(V128);
+
+  // rowA[r] = r·aRow, rowC[r] = r·ldc; aStep = ROWS·aRow, cStep = ROWS·ldc.
+  for (let r = 1; r < GEMM_ROWS; r++) {
+    f.get(P.aRow).i32(r).op(OP.mul).set(rowA[r]);
+    f.get(P.ldc).i32(r).op(OP.mul).set(rowC[r]);
+  }
+  f.get(P.aRow).i32(GEMM_ROWS).op(OP.mul).set(aStep);
+  f.get(P.ldc).i32(GEMM_ROWS).op(OP.mul).set(cStep);
+
+  /** The column loop over one block of `rows` rows starting at A row address pa, C row address pc. */
+  const columns = (rows: number) => {
+    f.get(P.n).set(j).get(P.b).set(pb).get(pc).set(pcj);
+    f.op(OP.block, OP.void, OP.loop, OP.void);
+    f.get(j).i32(0).op(OP.leS, OP.brIf, 1);
+    for (let r = 0; r < rows; r++) {
+      for (const v of acc[r]) f.simd(SIMD.const, ...new Array<number>(16).fill(0)).set(v);
+    }
+    f.get(pa).set(ka).get(pb).set(kb).get(P.depth).set(kk);
+    f.op(OP.block, OP.void);
+    f.get(kk).i32(0).op(OP.leS, OP.brIf, 0);
+    f.op(OP.loop, OP.void);
+    f.get(kb).simd(SIMD.load, ...mem(2)).set(b0);
+    f.get(kb).simd(SIMD.load, ...mem(2, 16)).set(b1);
+    for (let r = 0; r < rows; r++) {
+      f.get(ka);
+      if (r > 0) f.get(rowA[r]).op(OP.add);
+      f.simd(SIMD.load32Splat, ...mem(2)).set(s);
+      f.get(acc[r][0]).get(s).get(b0).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(acc[r][0]);
+      f.get(acc[r][1]).get(s).get(b1).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(acc[r][1]);
+    }
+    f.addTo(ka, ka, P.aK).addTo(kb, kb, P.ldb);
+    f.get(kk).i32(1).op(OP.sub).set(kk);
+    f.get(kk).op(OP.brIf, 0);
+    f.op(OP.end, OP.end);
+    for (let r = 0; r < rows; r++) {
+      f.get(pcj);
+      if (r > 0) f.get(rowC[r]).op(OP.add);
+      f.set(addr);
+      f.get(P.acc).op(OP.if, OP.void);
+      f.get(acc[r][0]).get(addr).simd(SIMD.load, ...mem(2)).simd(SIMD.f32x4Add).set(acc[r][0]);
+      f.get(acc[r][1]).get(addr).simd(SIMD.load, ...mem(2, 16)).simd(SIMD.f32x4Add).set(acc[r][1]);
+      f.op(OP.end);
+      f.get(addr).get(acc[r][0]).simd(SIMD.store, ...mem(2));
+      f.get(addr).get(acc[r][1]).simd(SIMD.store, ...mem(2, 16));
+    }
+    f.inc(pb, 32).inc(pcj, 32);
+    f.get(j).i32(8).op(OP.sub).set(j);
+    f.op(OP.br, 0, OP.end, OP.end);
+  };
+
+  // Row blocks of GEMM_ROWS, then single rows.
+  f.get(P.m).set(i).get(P.a).set(pa).get(P.c).set(pc);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(i).i32(GEMM_ROWS).op(OP.ltS, OP.brIf, 1);
+  columns(GEMM_ROWS);
+  f.addTo(pa, pa, aStep).addTo(pc, pc, cStep);
+  f.get(i).i32(GEMM_ROWS).op(OP.sub).set(i);
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(i).i32(0).op(OP.leS, OP.brIf, 1);
+  columns(1);
+  f.addTo(pa, pa, P.aRow).addTo(pc, pc, P.ldc);
+  f.get(i).i32(1).op(OP.sub).set(i);
+  f.op(OP.br, 0, OP.end, OP.end);
+
+  const type = section(1, vec([[0x60, ...vec(new Array(11).fill([I32])), 0]]));
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
+  const funcs = section(3, vec([[0]]));
+  const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
+  const code = section(10, [1, ...f.encode()]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
+}
+
+/**
+ * The part of the WebAssembly JS API used here (the project's TypeScript lib is ES2023 without
+ * DOM, which leaves WebAssembly undeclared); read from globalThis so a host without it is a
+ * plain null, not a ReferenceError.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+}
+export const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+export type GemmFn = (m: number, n: number, depth: number, a: number, aRow: number, aK: number, b: number, ldb: number, c: number, ldc: number, accumulate: number) => void;
+
+/** The compiled product and the memory it works in; `reserve` grows the memory (views must be re-made after). */
+export interface WasmGemm {
+  memory: WasmMemory;
+  gemm: GemmFn;
+  /** Makes the memory at least `bytes` long and returns its buffer. */
+  reserve(bytes: number): ArrayBuffer;
+}
+
+let instance: WasmGemm | null | undefined;
+let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SEPRUNE_WASM !== '0';
+
+function build(): WasmGemm | null {
+  const wasm = wasmApi;
+  if (!wasm) return null;
+  try {
+    const bytes = gemmModuleBytes();
+    if (!wasm.validate(bytes)) return null; // no SIMD in this engine
+    const memory = new wasm.Memory({ initial: 1 });
+    const inst = new wasm.Instance(new wasm.Module(bytes), { env: { mem: memory } });
+    const gemm = inst.exports.gemm as GemmFn;
+    return {
+      memory,
+      gemm,
+      reserve(bytes: number) {
+        const have = memory.buffer.byteLength;
+        if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+        return memory.buffer;
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The wasm product, or null when it cannot run here or is turned off. */
+export function wasmGemm(): WasmGemm | null {
+  if (!enabled) return null;
+  if (instance === undefined) instance = build();
+  return instance;
+}
+
+/** Turns the wasm product on or off (tests compare both paths); returns the previous setting. */
+export function useWasmGemm(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
