@@ -100,6 +100,24 @@ export interface ExcitationStatsDto {
   blocks: SeBlockStatsDto[];
 }
 
+/** One SE block's per-block numbers, without its per-channel and per-class arrays. */
+export type SeBlockBriefDto = Pick<SeBlockStatsDto, 'name' | 'channels' | 'identityDistance' | 'inputDependence' | 'classDependence'>;
+
+/**
+ * What a model's statistics look like as the UI holds them: the run's header and every block's
+ * per-block numbers. The per-channel arrays (a 1000-class model's per-class means run to
+ * megabytes per block) come one block at a time from `blockStats`.
+ */
+export interface StatsSummaryDto extends Omit<ExcitationStatsDto, 'blocks'> {
+  blocks: SeBlockBriefDto[];
+}
+
+export interface BlockStatsRequest {
+  modelId: string;
+  /** The SE block's name (ModelSummaryDto.seBlocks[].name). */
+  block: string;
+}
+
 /** A model held by the session (the api keeps every model it opened or made until it stops). */
 export interface ModelInfo {
   id: string;
@@ -112,7 +130,7 @@ export interface ModelInfo {
   preprocessing: PreprocessingDto;
   /** Class names of the data its statistics came from, when known. */
   classNames?: string[];
-  stats?: ExcitationStatsDto;
+  stats?: StatsSummaryDto;
   /** The calibration data of `stats` (reused by pruning's accuracy check). */
   statsData?: DataChoice;
   /** The model this one was pruned from (what undo returns to). */
@@ -140,7 +158,7 @@ export interface RunStatsRequest extends DataChoice {
 
 export interface StatsResult {
   modelId: string;
-  stats: ExcitationStatsDto;
+  stats: StatsSummaryDto;
   classNames: string[];
   /** Images that could not be read, how many. */
   skipped: number;
@@ -388,6 +406,102 @@ export interface FinetuneResult {
   backend: string;
 }
 
+/** What the file/folder browser lists: folders, and the files of the kind being chosen. */
+export type BrowseKind = 'model' | 'folder';
+
+export interface BrowseRequest {
+  /** The folder to list; the user's home folder when absent. */
+  path?: string;
+  /** `model` lists model files (.seprune, .onnx, .json) beside the folders; `folder` lists folders only. */
+  kind: BrowseKind;
+  /** List names starting with a dot too. */
+  hidden?: boolean;
+}
+
+export interface BrowseEntry {
+  name: string;
+  /** Absolute path on the machine running the api. */
+  path: string;
+  type: 'folder' | 'model';
+  /** File size in bytes (files only). */
+  bytes?: number;
+}
+
+export interface BrowseListing {
+  /** The folder listed, absolute and normalised. */
+  path: string;
+  /** Its parent folder; null at the file-system root. */
+  parent: string | null;
+  /** Folders first, then files, each sorted by name. */
+  entries: BrowseEntry[];
+  /** True when the folder held more entries than the listing returns. */
+  truncated: boolean;
+  /** The dataset format this folder would open as (idx, cifar, image-folder), if it looks like one. */
+  dataset: string | null;
+  /** Places to start from: home, the working folder, the system datasets, the root. */
+  places: { label: string; path: string }[];
+}
+
+/** A file or folder the user opened before (persisted in the user's config folder). */
+export interface RecentFile {
+  /** Absolute path on the machine running the api. */
+  path: string;
+  kind: 'model' | 'data';
+  /** What to show instead of the path (e.g. the name of an uploaded file). */
+  label?: string;
+  /** ISO time it was last opened. */
+  openedAt: string;
+  /** Whether it is still there. */
+  exists: boolean;
+}
+
+/**
+ * Browser mode's model upload: `POST /api/upload` (token-checked like every /api route) with
+ * `Content-Type: application/octet-stream` and the body
+ * `[u32 little-endian header length][header JSON: UploadHeader][file 0 bytes][file 1 bytes]…`.
+ * The host stores the files in its session folder and answers the opened ModelInfo (JSON), or a
+ * 4xx `{ error }` sentence. Electron opens dropped files by path instead (no upload).
+ */
+export const UPLOAD_ROUTE = '/api/upload';
+
+export interface UploadHeader {
+  /** Plain file names (no folders): one model (.seprune, .onnx, or a TF.js model.json with its weight shards). */
+  files: { name: string; bytes: number }[];
+}
+
+export interface UploadLimits {
+  maxFiles: number;
+  /** Total bytes of the files. */
+  maxBytes: number;
+  maxHeaderBytes: number;
+}
+
+/** The upload's limits (the host refuses more with one sentence). */
+export const UPLOAD_LIMITS: Readonly<UploadLimits> = { maxFiles: 64, maxBytes: 1 << 30, maxHeaderBytes: 64 << 10 };
+
+/** Extensions of model files: what the browser lists and an upload may hold as its model. */
+export const MODEL_EXTENSIONS = ['.seprune', '.onnx', '.json'] as const;
+
+/** Electron's native open dialog (desktop only). */
+export interface OpenDialogRequest {
+  kind: BrowseKind;
+  title?: string;
+}
+
+/**
+ * What only the desktop app offers: the native open dialog, and the path of a dropped or chosen
+ * File (Electron's webUtils.getPathForFile; the page itself never learns paths).
+ */
+export interface DesktopCalls {
+  /** The chosen path, or null when the dialog was dismissed. */
+  showOpenDialog(req: OpenDialogRequest): Promise<string | null>;
+  /** The local path of a File from a drop or a file input; '' when it has none. */
+  pathForFile(file: Blob): string;
+}
+
+/** The IPC channel of the desktop-only dialog. */
+export const OPEN_DIALOG_CHANNEL = 'desktop:showOpenDialog';
+
 /** What each job kind resolves to. */
 export interface JobResults {
   stats: StatsResult;
@@ -423,6 +537,10 @@ export interface ApiMethods {
   exportModel: { request: ExportRequestDto; response: JobStarted };
   trainBackend: { request: void; response: BackendInfo };
   finetune: { request: FinetuneRequest; response: JobStarted };
+  blockStats: { request: BlockStatsRequest; response: SeBlockStatsDto };
+  browse: { request: BrowseRequest; response: BrowseListing };
+  recentFiles: { request: void; response: RecentFile[] };
+  forgetRecent: { request: { path: string; kind: RecentFile['kind'] }; response: RecentFile[] };
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -443,6 +561,10 @@ export const API_METHODS: readonly ApiMethod[] = [
   'exportModel',
   'trainBackend',
   'finetune',
+  'blockStats',
+  'browse',
+  'recentFiles',
+  'forgetRecent',
 ] as const;
 
 /** The methods that start a job (the browser client opens the event stream before calling them). */
@@ -462,6 +584,8 @@ export type ApiCalls = {
 export interface RendererApi extends ApiCalls {
   /** Calls `listener` with every job event; returns the unsubscribe function. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;
+  /** Present in the desktop app only. */
+  desktop?: DesktopCalls;
 }
 
 /** Defaults the UI starts from (the CLI's defaults). */

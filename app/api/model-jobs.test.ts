@@ -19,7 +19,7 @@ const MODEL = 'zoo:se-mobilenet-demo';
 
 function harness() {
   const events: JobEvent[] = [];
-  const service = createService({ emit: (e) => events.push(e), version: 'test' });
+  const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null });
   const until = async (jobId: string): Promise<JobEvent> => {
     for (let i = 0; i < 1200; i++) {
       const e = events.find((x) => x.jobId === jobId && x.type !== 'progress');

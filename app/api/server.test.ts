@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppServer, type AppServer } from './server.js';
-import type { JobEvent, ModelInfo, PlanPreview, PruneResult, StatsResult } from './contract.js';
+import type { JobEvent, ModelInfo, PlanPreview, PruneResult, SeBlockStatsDto, StatsResult } from './contract.js';
 import { PRUNE_DEFAULTS } from './contract.js';
 import { loadModel } from '../model/load.js';
 import { summarize } from '../model/summary.js';
@@ -22,7 +22,7 @@ const MODEL = 'zoo:se-mobilenet-demo';
 async function withServer(fn: (s: AppServer, call: <T>(m: string, body?: unknown) => Promise<T>, events: JobEvent[]) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'seprune-api-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
-  const s = await startAppServer({ root, port: 0 });
+  const s = await startAppServer({ root, port: 0, configDir: join(root, 'config') });
   const cookie = `seprune_token=${s.token}`;
   const events: JobEvent[] = [];
   // Subscribe to the event stream with the cookie.
@@ -94,9 +94,14 @@ test('open → stats job → preview equals the pipeline → prune job → undo;
     const job = await call<{ jobId: string }>('runStats', { modelId: m.id, ...data });
     const done = await until(events, job.jobId);
     assert.equal(done.type, 'done', JSON.stringify(done));
-    const stats = (done as { result: StatsResult }).result.stats;
-    assert.equal(stats.n, 120);
-    assert.deepEqual(stats.blocks.map((b) => b.channels), summary.seBlocks.map((b) => b.channels));
+    const summaryStats = (done as { result: StatsResult }).result.stats;
+    assert.equal(summaryStats.n, 120);
+    assert.deepEqual(summaryStats.blocks.map((b) => b.channels), summary.seBlocks.map((b) => b.channels));
+    // The result carries per-block numbers only; each block's arrays come from blockStats.
+    assert.ok(!('mean' in summaryStats.blocks[0]));
+    const blocks = await Promise.all(summaryStats.blocks.map((b) => call<SeBlockStatsDto>('blockStats', { modelId: m.id, block: b.name })));
+    for (const [i, b] of blocks.entries()) assert.equal(b.identityDistance, summaryStats.blocks[i].identityDistance);
+    const stats = { ...summaryStats, blocks };
     assert.ok(events.some((e) => e.jobId === job.jobId && e.type === 'progress'));
 
     const settings = { ...PRUNE_DEFAULTS, target: { targetMacs: 0.5 } };

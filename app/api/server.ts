@@ -5,13 +5,21 @@
  * 400 with `{ error }`, one sentence), and `GET /api/events` is a Server-Sent Events stream of
  * every JobEvent.
  *
- * POSTs must carry `Content-Type: application/json`, which a cross-site form cannot send, on top
- * of the SameSite=Strict cookie.
+ * `POST /api/upload` (UPLOAD_ROUTE) takes a model's files (app/api/upload.ts), stores them in
+ * this host's session folder (a fresh temp folder, removed when the host stops) and opens them.
+ *
+ * POSTs must carry `Content-Type: application/json` (application/octet-stream for the upload),
+ * which a cross-site form cannot send, on top of the SameSite=Strict cookie.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { UserError } from '../model/errors.js';
-import { API_METHODS, type ApiMethod, type JobEvent } from './contract.js';
+import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
+import { RecentFiles } from './recent.js';
+import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
 import { createService, type Service } from './service.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
@@ -23,10 +31,16 @@ export interface AppServerOptions {
   root: string;
   port?: number;
   token?: string;
+  /** The folder of the recent-files list (default: the user's config folder, see recent.ts). */
+  configDir?: string;
+  /** Upload limits (tests lower them). */
+  uploadLimits?: UploadLimits;
 }
 
 export interface AppServer extends StaticServer {
   service: Service;
+  /** Where uploads are stored while the host runs. */
+  sessionDir: string;
 }
 
 function reply(res: ServerResponse, status: number, value: unknown): void {
@@ -58,6 +72,19 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * Reads and drops the rest of a refused request's body (so the client gets the answer rather than
+ * a reset), up to `max` more bytes; a client that sends more than that is cut off.
+ */
+function drain(req: IncomingMessage, max: number): void {
+  let seen = 0;
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > max) req.destroy();
+  });
+  req.resume();
+}
+
 /** Starts the browser host with the app's api; resolves once it listens. */
 export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const clients = new Set<ServerResponse>();
@@ -65,8 +92,40 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     const frame = `data: ${JSON.stringify(e)}\n\n`;
     for (const c of clients) c.write(frame);
   };
-  const service = createService({ emit });
+  const service = createService({ emit, recent: new RecentFiles(o.configDir) });
   const methods = new Set<string>(API_METHODS);
+  const sessionDir = mkdtempSync(join(tmpdir(), 'seprune-session-'));
+
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!/^application\/octet-stream\b/.test(req.headers['content-type'] ?? '')) {
+      reply(res, 415, { error: 'Send uploads as application/octet-stream.' });
+      return;
+    }
+    const limits = o.uploadLimits ?? UPLOAD_LIMITS;
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > limits.maxBytes + limits.maxHeaderBytes + 4) {
+      drain(req, 64 << 20);
+      reply(res, 413, { error: `The upload is over the ${Math.round(limits.maxBytes / (1 << 20))} MiB limit; open the file by its path instead (Open…).` });
+      return;
+    }
+    let stored: Awaited<ReturnType<typeof receiveUpload>>;
+    try {
+      // A refused upload must still read the rest of the body, or the client sees a reset
+      // connection instead of the sentence saying why; so stopping early does not destroy it.
+      const body = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) as AsyncIterator<Uint8Array> };
+      stored = await receiveUpload(body, sessionDir, limits);
+    } catch (e) {
+      drain(req, limits.maxBytes + limits.maxHeaderBytes);
+      reply(res, e instanceof UploadError ? e.status : e instanceof UserError ? 400 : 500, { error: errorMessage(e) });
+      return;
+    }
+    try {
+      reply(res, 200, await service.openUploaded(stored.main, stored.label));
+    } catch (e) {
+      rmSync(stored.dir, { recursive: true, force: true });
+      reply(res, e instanceof UserError ? 400 : 500, { error: errorMessage(e) });
+    }
+  }
 
   const server = await startStaticServer({
     root: o.root,
@@ -82,6 +141,10 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
           clearInterval(beat);
           clients.delete(res);
         });
+        return true;
+      }
+      if (url.pathname === UPLOAD_ROUTE && req.method === 'POST') {
+        await upload(req, res);
         return true;
       }
       const name = url.pathname.slice('/api/'.length);
@@ -105,11 +168,13 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   return {
     ...server,
     service,
+    sessionDir,
     close: async () => {
       service.close();
       for (const c of clients) c.end();
       clients.clear();
       await server.close();
+      rmSync(sessionDir, { recursive: true, force: true });
     },
   };
 }

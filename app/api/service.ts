@@ -4,7 +4,8 @@
  * statistics, the prune pipeline, evaluation. The Electron main process and the browser host both
  * serve this one object; neither has logic of its own.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { graphHash, loadModel } from '../model/load.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
@@ -23,6 +24,8 @@ import { chooseBackend } from '../engine/backend.js';
 import { zooList } from './zoo-list.js';
 import { checkExport, checkFinetune, compareJob, exportFormats, exportJob, finetuneJob } from './model-jobs.js';
 import { JobRunner, type JobContext } from './jobs.js';
+import { browse } from './browse.js';
+import { RecentFiles } from './recent.js';
 import type {
   ApiMethod,
   ApiMethods,
@@ -37,6 +40,9 @@ import type {
   PreprocessingDto,
   PreviewPruneRequest,
   PruneReport,
+  RecentFile,
+  SeBlockStatsDto,
+  StatsSummaryDto,
 } from './contract.js';
 
 /** The server side of the contract: one async function per method. */
@@ -45,8 +51,25 @@ export type ApiHandlers = {
 };
 
 export interface Service extends ApiHandlers {
+  /** Opens a model file the browser host received as an upload; `label` is its own file name. */
+  openUploaded(path: string, label: string): Promise<ModelInfo>;
   /** Stops every running job. */
   close(): void;
+}
+
+export interface ServiceOptions {
+  emit: (e: JobEvent) => void;
+  version?: string;
+  /** Where opened files are remembered; null keeps no list (the default: config folder, see recent.ts). */
+  recent?: RecentFiles | null;
+}
+
+/** A model's statistics as ModelInfo carries them: the per-block numbers, not the per-channel arrays. */
+export function statsSummary(s: ExcitationStats): StatsSummaryDto {
+  return {
+    ...s,
+    blocks: s.blocks.map((b) => ({ name: b.name, channels: b.channels, identityDistance: b.identityDistance, inputDependence: b.inputDependence, classDependence: b.classDependence })),
+  };
 }
 
 /** Criteria the UI offers: taylor needs a gradient pass, which is not an interactive preview. */
@@ -103,6 +126,14 @@ function defaultPreprocessing(g: Graph, stored?: PreprocessingDto): Preprocessin
   return { mean: [0], std: [1], channels: g.inputs[0].shape[2] === 3 ? 3 : 1 };
 }
 
+function isFolder(p: string): boolean {
+  try {
+    return statSync(resolve(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function checkData(d: DataChoice): void {
   if (!d.data?.trim()) throw new UserError('Choose a dataset: a folder on this machine or fashion-mnist.');
   if (d.split !== 'train' && d.split !== 'test') throw new UserError('The split must be train or test.');
@@ -149,15 +180,24 @@ function toTarget(t: PreviewPruneRequest['target']): PlanTarget {
   return { [k]: v };
 }
 
-export function createService(o: { emit: (e: JobEvent) => void; version?: string }): Service {
+export function createService(o: ServiceOptions): Service {
   const jobs = new JobRunner(o.emit);
+  const recent = o.recent === undefined ? new RecentFiles() : o.recent;
+  /** Remembers an opened file; a list that cannot be written never fails the open itself. */
+  const remember = (path: string, kind: RecentFile['kind'], label?: string): void => {
+    try {
+      recent?.add(path, kind, label);
+    } catch {
+      // the list is a convenience
+    }
+  };
   const models = new Map<string, Entry>();
   let counter = 0;
   const version = o.version ?? packageVersion();
 
   function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
     const id = `m${++counter}`;
-    const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats } : {}) };
+    const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
     models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
     return info;
   }
@@ -208,12 +248,14 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
     const e = entry(req.modelId);
     checkData(req);
     const { ds, idx } = await openData(req, e.graph);
+    if (isFolder(req.data)) remember(req.data, 'data');
     ctx.check();
     const r = await collectStats(e.graph, ds, idx, { model: e.info.source, modelHash: e.info.hash, seed: req.seed, engine: 'auto', progress: ctx.progress });
     ctx.check();
     e.stats = r.stats;
-    e.info = { ...e.info, stats: r.stats, classNames: ds.classes, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
-    return { modelId: e.info.id, stats: r.stats, classNames: ds.classes, skipped: r.run.skipped.length, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
+    const summary = statsSummary(r.stats);
+    e.info = { ...e.info, stats: summary, classNames: ds.classes, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
+    return { modelId: e.info.id, stats: summary, classNames: ds.classes, skipped: r.run.skipped.length, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
   }
 
   async function pruneJob(req: ApiMethods['prune']['request'], ctx: JobContext) {
@@ -266,6 +308,15 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
     return { model, report };
   }
 
+  async function open(arg: string, label?: string): Promise<ModelInfo> {
+    const m = await loadModel(arg);
+    const g = m.project.graph;
+    const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
+    const info = add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+    if (!arg.startsWith('zoo:')) remember(arg, 'model', label);
+    return info;
+  }
+
   return {
     version: async () => version,
     listZoo: async () => zooList(),
@@ -273,11 +324,9 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
     openModel: async (req) => {
       const arg = req?.model?.trim();
       if (!arg) throw new UserError('Give a model: zoo:<name> or a file path (.seprune, .onnx, model.json).');
-      const m = await loadModel(arg);
-      const g = m.project.graph;
-      const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
-      return add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+      return open(arg);
     },
+    openUploaded: (path, label) => open(path, label),
     runStats: async (req) => {
       entry(req.modelId);
       checkData(req);
@@ -320,6 +369,22 @@ export function createService(o: { emit: (e: JobEvent) => void; version?: string
         const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
         return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend };
       });
+    },
+    blockStats: async (req) => {
+      const e = entry(req?.modelId);
+      if (!e.stats) throw new UserError('This model has no gate statistics yet: run them from Start.');
+      const b: SeBlockStatsDto | undefined = e.stats.blocks.find((x) => x.name === req.block);
+      if (!b) {
+        const inModel = e.info.summary.seBlocks.some((x) => x.name === req.block);
+        throw new UserError(inModel ? `The SE block ${req.block} has no statistics (it was folded or dropped).` : `This model has no SE block named ${String(req.block)}.`);
+      }
+      return b;
+    },
+    browse: async (req) => browse(req),
+    recentFiles: async () => recent?.list() ?? [],
+    forgetRecent: async (req) => {
+      if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');
+      return recent?.remove(req.path, req.kind) ?? [];
     },
     close: () => jobs.cancelAll(),
   };
