@@ -5,10 +5,10 @@
  * the app's own page by calling the same service the browser host serves; job events go to the
  * app's windows on `api:job-event`.
  */
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../app/api/csp.js';
-import { API_METHODS, JOB_EVENT_CHANNEL, ipcChannel, type ApiMethod, type JobEvent } from './ipc-contract.js';
+import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type ApiMethod, type JobEvent, type OpenDialogRequest } from './ipc-contract.js';
 import { isTrustedSenderUrl } from './sender-check.js';
 import { createService } from '../app/api/service.js';
 import { errorMessage } from '../app/api/jobs.js';
@@ -45,6 +45,32 @@ function handleApi(): void {
   }
 }
 
+/** Electron's open dialog options for choosing a model file or a folder. */
+function openDialogOptions(req: OpenDialogRequest): OpenDialogOptions {
+  if (req?.kind === 'folder') return { title: req.title ?? 'Choose a folder', properties: ['openDirectory'] };
+  return {
+    title: req?.title ?? 'Open a model',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Models (.seprune, .onnx, TF.js model.json)', extensions: ['seprune', 'onnx', 'json'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  };
+}
+
+/** The native open dialog, for the app's own page only; resolves the chosen path or null. */
+function handleDialogs(): void {
+  ipcMain.handle(OPEN_DIALOG_CHANNEL, async (event: IpcMainInvokeEvent, req: unknown) => {
+    if (!isTrustedSenderUrl(event.senderFrame?.url, rendererUrl)) {
+      throw new Error('IPC showOpenDialog refused: the sender is not this app\'s page.');
+    }
+    const options = openDialogOptions(req as OpenDialogRequest);
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const r = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
+    return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
+  });
+}
+
 function createWindow(): void {
   const win = new BrowserWindow({
     width: 1200,
@@ -76,6 +102,7 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
 
   handleApi();
+  handleDialogs();
 
   createWindow();
   app.on('activate', () => {

@@ -1,10 +1,11 @@
 /**
  * The preload (sandboxed, context-isolated): exposes the contract's calls as named functions on
- * `window.api`, plus a job-event subscription. The page never sees ipcRenderer itself, so it can
+ * `window.api`, plus a job-event subscription and the desktop calls (the native open dialog, and
+ * the path of a dropped file, which a sandboxed page cannot read itself). The page never sees ipcRenderer itself, so it can
  * call nothing but these.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_METHODS, JOB_EVENT_CHANNEL, ipcChannel, type JobEvent, type RendererApi } from './ipc-contract.js';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type JobEvent, type OpenDialogRequest, type RendererApi } from './ipc-contract.js';
 
 const calls: Record<string, (req?: unknown) => Promise<unknown>> = {};
 for (const m of API_METHODS) calls[m] = (req?: unknown) => ipcRenderer.invoke(ipcChannel(m), req);
@@ -17,6 +18,10 @@ const api = {
     return () => {
       ipcRenderer.removeListener(JOB_EVENT_CHANNEL, wrapped);
     };
+  },
+  desktop: {
+    showOpenDialog: (req: OpenDialogRequest) => ipcRenderer.invoke(OPEN_DIALOG_CHANNEL, req),
+    pathForFile: (file: Blob): string => (file instanceof File ? webUtils.getPathForFile(file) : ''),
   },
 } as unknown as RendererApi;
 

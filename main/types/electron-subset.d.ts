@@ -33,6 +33,8 @@ export interface WebFrameMain {
 export interface IpcMainInvokeEvent {
   /** The frame that sent the message; null once it has navigated away or been destroyed. */
   readonly senderFrame: WebFrameMain | null;
+  /** The web contents that sent the message. */
+  readonly sender: WebContents;
 }
 
 export interface IpcMain {
@@ -67,6 +69,7 @@ export interface WebContents {
 export class BrowserWindow {
   constructor(options?: BrowserWindowConstructorOptions);
   static getAllWindows(): BrowserWindow[];
+  static fromWebContents(webContents: WebContents): BrowserWindow | null;
   readonly webContents: WebContents;
   loadURL(url: string): Promise<void>;
   loadFile(filePath: string): Promise<void>;
@@ -104,7 +107,37 @@ export interface App {
   on(event: 'activate', listener: () => void): this;
 }
 
+export interface FileFilter {
+  name: string;
+  extensions: string[];
+}
+
+export interface OpenDialogOptions {
+  title?: string;
+  defaultPath?: string;
+  buttonLabel?: string;
+  filters?: FileFilter[];
+  properties?: Array<'openFile' | 'openDirectory' | 'multiSelections' | 'showHiddenFiles'>;
+}
+
+export interface OpenDialogReturnValue {
+  canceled: boolean;
+  filePaths: string[];
+}
+
+export interface Dialog {
+  showOpenDialog(window: BrowserWindow, options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
+  showOpenDialog(options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
+}
+
+export interface WebUtils {
+  /** The file-system path of a File from a drop or an <input type=file> ('' when it has none). */
+  getPathForFile(file: File): string;
+}
+
 export const app: App;
+export const dialog: Dialog;
+export const webUtils: WebUtils;
 export const ipcMain: IpcMain;
 export const ipcRenderer: IpcRenderer;
 export const contextBridge: ContextBridge;
