@@ -5,7 +5,7 @@
  * cookie rides along). `version` and `listZoo` use the host's plain GET routes, so the Start page
  * also works against the static host alone.
  */
-import { API_METHODS, JOB_METHODS, type JobEvent, type RendererApi } from '../../app/api/contract.js';
+import { API_METHODS, JOB_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
 
 declare global {
   interface Window {
@@ -84,6 +84,35 @@ function httpApi(): RendererApi {
       return () => listeners.delete(listener);
     },
   } as unknown as RendererApi;
+}
+
+/**
+ * Browser mode: sends a model's files (one .seprune or .onnx, or a TF.js model.json with its
+ * weight shards) to the host, which stores them in its session folder and opens the model.
+ */
+export async function uploadModel(files: File[]): Promise<ModelInfo> {
+  if (files.length === 0) throw new Error('Choose a model file to open.');
+  if (files.length > UPLOAD_LIMITS.maxFiles) throw new Error(`Upload at most ${UPLOAD_LIMITS.maxFiles} files at once.`);
+  const total = files.reduce((a, f) => a + f.size, 0);
+  if (total > UPLOAD_LIMITS.maxBytes) throw new Error(`These files are over the ${UPLOAD_LIMITS.maxBytes >> 20} MiB upload limit; open the model by its path instead (Open…).`);
+  const header: UploadHeader = { files: files.map((f) => ({ name: f.name, bytes: f.size })) };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, json.length, true);
+  let res: Response;
+  try {
+    res = await fetch(UPLOAD_ROUTE, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/json' },
+      body: new Blob([len, json, ...files]),
+    });
+  } catch {
+    throw new Error('The app server does not answer; is `seprune serve` still running?');
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw failure(UPLOAD_ROUTE, res.status, body);
+  return body as ModelInfo;
 }
 
 /** Electron's IPC errors arrive as "Error invoking remote method 'api:x': Error: <message>". */

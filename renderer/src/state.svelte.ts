@@ -1,7 +1,9 @@
 /**
  * The app's state (Svelte 5 runes) and the actions the views call: open a model, run the
- * statistics job, preview and run a prune, undo, cancel. Every call goes through the api
- * contract (api.ts); every failure lands in `ui.error` as a readable sentence.
+ * statistics job, preview and run a prune, undo, cancel; choose files and folders (the desktop's
+ * native dialog, else the app's own browser dialog), open dropped or uploaded files, keep the
+ * recent files. Every call goes through the api contract (api.ts); every failure lands in
+ * `ui.error` as a readable sentence.
  */
 import {
   PRUNE_DEFAULTS,
@@ -13,9 +15,11 @@ import {
   type PlanPreview,
   type PruneReport,
   type PruneSettingsDto,
+  type BrowseKind,
+  type RecentFile,
   type ZooListItem,
 } from '../../app/api/contract.js';
-import { getApi, readableError } from './api.js';
+import { getApi, readableError, uploadModel } from './api.js';
 
 export type View = 'start' | 'model' | 'importance' | 'prune' | 'finetune' | 'compare' | 'export';
 
@@ -48,6 +52,12 @@ export const ui = $state({
   busy: '',
   error: '',
   theme: 'auto' as 'auto' | 'light' | 'dark',
+  /** Models and dataset folders opened before (null until loaded). */
+  recent: null as RecentFile[] | null,
+  /** Counts finished statistics runs (per-block statistics fetched before are then stale). */
+  statsRuns: 0,
+  /** The app's own open dialog, when it is showing. */
+  dialog: null as { kind: BrowseKind; title: string; start: string } | null,
 });
 
 type Pending = { resolve: (r: unknown) => void; reject: (e: Error) => void };
@@ -128,6 +138,54 @@ export async function loadStart(): Promise<void> {
     ui.error = `Could not load the model zoo: ${readableError(e)}`;
   }
   api.listCriteria().then((c) => (ui.criteria = c), () => (ui.criteria = [PRUNE_DEFAULTS.criterion]));
+  void loadRecent();
+}
+
+export async function loadRecent(): Promise<void> {
+  try {
+    ui.recent = await getApi().recentFiles();
+  } catch (e) {
+    ui.recent = [];
+    ui.error = `Could not read the recent files: ${readableError(e)}`;
+  }
+}
+
+export async function forgetRecent(f: RecentFile): Promise<void> {
+  try {
+    ui.recent = await getApi().forgetRecent({ path: f.path, kind: f.kind });
+  } catch (e) {
+    ui.error = readableError(e);
+  }
+}
+
+let answerDialog: ((path: string | null) => void) | null = null;
+
+/**
+ * Asks the user for a model file or a folder: Electron's native dialog on the desktop, else (and
+ * when the native one fails) the app's own dialog over the api's file browser. Null when dismissed.
+ */
+export async function choosePath(kind: BrowseKind, title: string, start = ''): Promise<string | null> {
+  const desktop = getApi().desktop;
+  if (desktop) {
+    try {
+      return await desktop.showOpenDialog({ kind, title });
+    } catch {
+      // no native dialog here: fall through to the app's own
+    }
+  }
+  answerDialog?.(null);
+  return new Promise((resolve) => {
+    answerDialog = resolve;
+    ui.dialog = { kind, title, start };
+  });
+}
+
+/** Called by the dialog component with the chosen path, or null when dismissed. */
+export function closeDialog(path: string | null): void {
+  ui.dialog = null;
+  const answer = answerDialog;
+  answerDialog = null;
+  answer?.(path);
 }
 
 export function setModel(m: ModelInfo): void {
@@ -140,14 +198,60 @@ export function setModel(m: ModelInfo): void {
   if (!m.summary.seBlocks.some((b) => b.name === ui.selectedSe)) ui.selectedSe = m.summary.seBlocks[0]?.name ?? '';
 }
 
+function opened(m: ModelInfo): void {
+  setModel(m);
+  ui.report = null;
+  ui.data = { ...ui.data, preprocess: structuredClone($state.snapshot(m.preprocessing)) };
+  ui.view = 'model';
+}
+
 export function openModel(spec: string): Promise<void> {
   return guarded(`Opening ${spec}…`, async () => {
-    const m = await getApi().openModel({ model: spec });
-    setModel(m);
-    ui.report = null;
-    ui.data = { ...ui.data, preprocess: structuredClone($state.snapshot(m.preprocessing)) };
-    ui.view = 'model';
+    opened(await getApi().openModel({ model: spec }));
+    if (!spec.startsWith('zoo:')) void loadRecent();
   });
+}
+
+const isModelName = (n: string): boolean => /\.(seprune|onnx|json)$/i.test(n);
+
+/**
+ * Opens files the user dropped or picked with a file input: by their paths on the desktop, else
+ * by uploading them to the browser host (a TF.js model.json goes with its weight files).
+ */
+export function openFiles(files: File[]): Promise<void> {
+  const models = files.filter((f) => isModelName(f.name));
+  const label = models.length === 1 ? models[0].name : `${files.length} files`;
+  return guarded(`Opening ${label}…`, async () => {
+    if (files.length === 0) return;
+    if (models.length !== 1) {
+      throw new Error(
+        models.length === 0
+          ? 'Drop or choose a model: a .seprune or .onnx file, or a TF.js model.json with its weight files.'
+          : `Open one model at a time (you chose ${models.map((f) => f.name).join(', ')}).`,
+      );
+    }
+    const desktop = getApi().desktop;
+    const path = desktop?.pathForFile(models[0]);
+    if (path) opened(await getApi().openModel({ model: path }));
+    else {
+      ui.busy = `Uploading ${label} (${(files.reduce((a, f) => a + f.size, 0) / 1e6).toFixed(1)} MB)…`;
+      opened(await uploadModel(files));
+    }
+    void loadRecent();
+  });
+}
+
+/** Opens a model chosen in a dialog. */
+export async function openModelDialog(): Promise<void> {
+  const path = await choosePath('model', 'Open a model');
+  if (path) await openModel(path);
+}
+
+/** Sets the calibration dataset to a folder chosen in a dialog. */
+export async function chooseDataFolder(): Promise<void> {
+  const cur = ui.data.data;
+  const path = await choosePath('folder', 'Choose a dataset folder', cur.includes('/') || cur.includes('\\') ? cur : '');
+  if (path) ui.data.data = path;
 }
 
 export async function runStats(): Promise<void> {
@@ -156,10 +260,12 @@ export async function runStats(): Promise<void> {
   try {
     const r = await runJob('stats', 'Gate statistics', () => getApi().runStats({ modelId: m.id, ...$state.snapshot(ui.data) }));
     if (!r) return;
+    ui.statsRuns++;
     if (ui.model?.id === r.modelId) {
       ui.model = { ...ui.model, stats: r.stats, classNames: r.classNames, statsData: $state.snapshot(ui.data) };
       await refreshPreview();
     }
+    void loadRecent();
   } catch (e) {
     ui.error = readableError(e);
   }
