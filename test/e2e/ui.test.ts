@@ -1,7 +1,10 @@
 /**
  * End to end in a real browser: the renderer build served by the browser host
- * (app/api/server.ts), driven in Debian's Chromium through playwright-core. Opens
- * zoo:se-mobilenet-demo, gathers gate statistics on 200 fashion-mnist images, checks the
+ * (app/api/server.ts), driven in Debian's Chromium through playwright-core. Opens a TF.js
+ * model.json with its two weight shards through the file input (an upload) and an ONNX file by
+ * a dropped File, sees both under Recent models after a reload; opens zoo:se-mobilenet-demo,
+ * picks the Fashion-MNIST folder in the app's own folder dialog, gathers gate statistics on 200
+ * of its images, checks the
  * heatmap's channel count against the model summary, previews a 50% MACs prune and checks the
  * shown MACs equal `seprune prune --preview --json`'s, runs it, checks params went down; exports
  * the pruned model as ONNX int8 and sees onnxruntime-node's verification row; compares original
@@ -12,7 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +25,17 @@ import { buildRenderer } from '../../app/api/build-renderer.js';
 import { startAppServer } from '../../app/api/server.js';
 import { loadModel } from '../../app/model/load.js';
 import { summarize } from '../../app/model/summary.js';
+import { SHIPPED_FASHION_MNIST, SYSTEM_FASHION_MNIST } from '../../app/data/builtin.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MODEL = 'zoo:se-mobilenet-demo';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-artifacts', 'ui');
+const KERAS = join(root, 'app', 'import', 'fixtures', 'keras-se');
+const ONNX = join(root, 'app', 'import', 'fixtures', 'se-resnet-ts13.onnx');
+/** The Fashion-MNIST IDX folder the folder dialog picks (Debian's, else the copy shipped with the app). */
+const FMNIST_DIR = existsSync(SYSTEM_FASHION_MNIST) ? SYSTEM_FASHION_MNIST : SHIPPED_FASHION_MNIST;
 
 interface PreviewJson {
   paramsBefore: number;
@@ -46,11 +54,11 @@ async function cliPreview(): Promise<PreviewJson> {
   return JSON.parse(stdout) as PreviewJson;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
-test('browser mode: open a zoo model, gather statistics, see the heatmap, preview and run a 50% MACs prune, export, compare, fine-tune and cancel, undo', { timeout: 120_000 }, async () => {
+test('browser mode: upload and drop model files, see them in recent files after a reload, open a zoo model, pick the dataset folder in the dialog, gather statistics, see the heatmap, preview and run a 50% MACs prune, export, compare, fine-tune and cancel, undo', { timeout: 120_000 }, async () => {
   assert.ok(
     existsSync(CHROMIUM),
     `This test drives the UI in Chromium, which is not installed at ${CHROMIUM}: install it with \`sudo apt-get install chromium\` (Debian; .ci/run installs it).`,
@@ -58,9 +66,10 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
   mkdirSync(shots, { recursive: true });
   const outDir = mkdtempSync(join(tmpdir(), 'seprune-ui-'));
   const exportDir = mkdtempSync(join(tmpdir(), 'seprune-ui-export-'));
+  const configDir = mkdtempSync(join(tmpdir(), 'seprune-ui-config-'));
   const [ref] = await Promise.all([cliPreview(), buildRenderer(outDir)]);
   const summary = summarize((await loadModel(MODEL)).project.graph);
-  const server = await startAppServer({ root: outDir, port: 0 });
+  const server = await startAppServer({ root: outDir, port: 0, configDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -76,7 +85,38 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
     assert.equal(await page.locator('[data-testid=zoo-list] li').count(), (await server.service.listZoo()).length);
     await shot(page, '1-start');
 
+    // Open a TF.js model.json with its weight shards through the file input: an upload.
+    await page.getByTestId('file-input').setInputFiles(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'].map((n) => join(KERAS, n)));
+    await page.getByTestId('diagram').waitFor({ timeout: 20_000 });
+    assert.match(await page.getByTestId('current-model').innerText(), /model\.json$/);
+    assert.ok((await page.getByTestId('current-model').innerText()).includes(server.sessionDir), 'stored in the session folder');
+
+    // Drop an ONNX file on the window.
+    await page.getByRole('tab', { name: 'Start' }).click();
+    await page.evaluate(
+      ({ b64, name }) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], name));
+        const zone = document.querySelector('[data-testid=drop-zone]')!;
+        for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { b64: readFileSync(ONNX).toString('base64'), name: 'se-resnet-ts13.onnx' },
+    );
+    await page.getByTestId('current-model').filter({ hasText: /se-resnet-ts13\.onnx$/ }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('diagram').waitFor();
+
+    // After a reload both are under Recent models, newest first.
+    await page.reload();
+    await page.getByTestId('recent-models').waitFor();
+    assert.deepEqual(await page.locator('[data-testid=recent-model] .name').allInnerTexts(), ['se-resnet-ts13.onnx', 'model.json']);
+    await shot(page, '0-start-recent');
+    await page.getByRole('button', { name: 'Open model.json' }).click();
+    await page.getByTestId('current-model').filter({ hasText: /model\.json$/ }).waitFor();
+    await page.getByRole('tab', { name: 'Start' }).click();
+
     // A mistake shows as one readable sentence, and can be dismissed.
+    await page.getByText('Type a path or zoo spec').click();
     await page.getByTestId('model-path').fill('/no/such/model.onnx');
     await page.getByTestId('model-path').press('Enter');
     await page.getByTestId('error').filter({ hasText: 'Model file /no/such/model.onnx does not exist.' }).waitFor();
@@ -89,13 +129,27 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
     assert.equal(await page.getByTestId('model-params').innerText(), `Params ${summary.params.toLocaleString('en-US')}`);
     assert.equal(await page.locator('[data-testid=diagram] button.se').count(), summary.seBlocks.length);
 
-    // Statistics on 200 fashion-mnist images.
+    // The dataset folder, picked in the app's own dialog: type its parent, open the folder by a double click, choose it.
     await page.getByRole('tab', { name: 'Start' }).click();
-    await page.getByTestId('data').fill('fashion-mnist');
+    await page.getByTestId('choose-data').click();
+    const dialog = page.getByTestId('file-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('file-dialog-path').fill(join(FMNIST_DIR, '..'));
+    await page.getByTestId('file-dialog-path').press('Enter');
+    await page.locator('[data-testid=file-dialog-entries] button[data-name=fashion-mnist]').dblclick();
+    await page.getByTestId('file-dialog-hint').filter({ hasText: 'opens as an idx dataset' }).waitFor();
+    assert.equal(await page.getByTestId('file-dialog-path').inputValue(), FMNIST_DIR);
+    await shot(page, '1b-folder-dialog', false);
+    await page.getByTestId('file-dialog-choose').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('data').inputValue(), FMNIST_DIR);
+
+    // Statistics on 200 images of that folder.
     await page.getByTestId('limit').fill('200');
     await page.getByTestId('run-stats').click();
     await page.getByTestId('stats-summary').waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId('stats-summary').innerText(), /200 images/);
+    await page.getByTestId('recent-data').filter({ hasText: 'fashion-mnist' }).waitFor();
     await shot(page, '2-start-with-stats');
 
     await page.getByRole('tab', { name: 'Model' }).click();
@@ -207,5 +261,6 @@ test('browser mode: open a zoo model, gather statistics, see the heatmap, previe
     await server.close();
     rmSync(outDir, { recursive: true, force: true });
     rmSync(exportDir, { recursive: true, force: true });
+    rmSync(configDir, { recursive: true, force: true });
   }
 });
