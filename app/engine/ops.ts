@@ -5,6 +5,9 @@
  */
 import type { ActivationFn, GateFn } from '../model/ir.js';
 import { tf } from './tf.js';
+import { fusedBatchNormAvailable, fusedBatchNormTrain } from './kernels/batchnorm.js';
+import { fastCpuKernelsActive } from './kernels/register.js';
+import { channelScale, relu, spatialMean } from './kernels/fused.js';
 
 type Pads = [number, number, number, number];
 
@@ -51,20 +54,26 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, a: ConvAttrs, bias?:
   const [, , kin, outC] = kernel.shape;
   const G = a.groups;
   const k = dilateKernel(kernel, a.dilations);
-  const xp = padHW(x, a.pads);
+  // The fast cpu kernels read padding from the conv's own attributes (taps in the padding are
+  // zeros of the patch matrix), which saves a padded copy of x and the Slice of its gradient.
+  // Other backends get an explicitly padded input and 'valid', as they always have.
+  const [t, l, b, r] = a.pads;
+  const inKernel = tf.getBackend() === 'cpu' && fastCpuKernelsActive();
+  const xp = inKernel ? x : padHW(x, a.pads);
+  const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] = inKernel ? [[0, 0], [t, b], [l, r], [0, 0]] : 'valid';
   let y: tf.Tensor4D;
   if (G === 1) {
-    y = tf.conv2d(xp, k, a.strides, 'valid');
+    y = tf.conv2d(xp, k, a.strides, pad);
   } else if (G === inC && kin === 1) {
     // Depthwise (with channel multiplier outC / inC): [kh, kw, 1, C·m] has the memory order of
     // tfjs' [kh, kw, C, m], since output channel g·m + q belongs to input channel g.
     const dk = tf.reshape(k, [k.shape[0], k.shape[1], inC, outC / inC]) as tf.Tensor4D;
-    y = tf.depthwiseConv2d(xp, dk, a.strides, 'valid');
+    y = tf.depthwiseConv2d(xp, dk, a.strides, pad);
   } else {
     const xs = tf.split(xp, G, 3);
     const ks = tf.split(k, G, 3) as tf.Tensor4D[];
     y = tf.concat(
-      xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ks[g], a.strides, 'valid')),
+      xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ks[g], a.strides, pad)),
       3,
     );
   }
@@ -82,7 +91,7 @@ export interface PoolAttrs {
 
 /** Windowed or global pooling; see PoolNode in ir.ts. */
 export function pool(x: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
-  if (a.global) return a.type === 'max' ? tf.max(x, [1, 2], true) : tf.mean(x, [1, 2], true);
+  if (a.global) return a.type === 'max' ? tf.max(x, [1, 2], true) : tf.reshape(spatialMean(x), [x.shape[0], 1, 1, x.shape[3]]);
   if (a.type === 'max') return tf.maxPool(padHW(x, a.pads, -Infinity), a.kernel, a.strides, 'valid');
   const summed = tf.avgPool(padHW(x, a.pads), a.kernel, a.strides, 'valid');
   const [t, l, b, r] = a.pads;
@@ -98,7 +107,7 @@ export function pool(x: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
 export function activation<T extends tf.Tensor>(x: T, fn: ActivationFn, alpha = 1 / 6, beta = 0.5): T {
   switch (fn) {
     case 'relu':
-      return tf.relu(x);
+      return relu(x);
     case 'relu6':
       return tf.relu6(x);
     case 'sigmoid':
@@ -139,7 +148,14 @@ export function batchNormTrain(
   epsilon: number,
 ): { y: tf.Tensor; mean: tf.Tensor; unbiasedVar: tf.Tensor } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const count = x.size / x.shape[x.rank - 1];
+  const C = x.shape[x.rank - 1];
+  const count = x.size / C;
+  const fusable = x.dtype === 'float32' && [gamma, beta].every((t) => t.dtype === 'float32' && t.rank === 1 && t.size === C);
+  if (fusable && fusedBatchNormAvailable()) {
+    // One forward and one gradient kernel (kernels/batchnorm.ts) instead of ~25 element-wise ops.
+    const [y, mean, variance] = fusedBatchNormTrain(x, gamma, beta, epsilon);
+    return { y, mean, unbiasedVar: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
+  }
   const mean = tf.mean(x, axes);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), axes);
@@ -164,15 +180,14 @@ export interface SeWeights {
 
 /** Squeeze-and-excitation: returns the rescaled input and the gate values [N, C]. */
 export function squeezeExcite(x: tf.Tensor4D, w: SeWeights, a: SeAttrs): { y: tf.Tensor4D; gate: tf.Tensor2D } {
-  const [n, , , c] = x.shape;
-  const squeezed = tf.mean(x, [1, 2]) as tf.Tensor2D;
+  const squeezed = spatialMean(x);
   let h: tf.Tensor2D = tf.matMul(squeezed, w.fc1);
   if (w.fc1Bias) h = tf.add(h, w.fc1Bias);
   h = activation(h, a.innerAct);
   let z: tf.Tensor2D = tf.matMul(h, w.fc2);
   if (w.fc2Bias) z = tf.add(z, w.fc2Bias);
   const gate = a.gate === 'sigmoid' ? tf.sigmoid(z) : activation(z, 'hard-sigmoid', a.gateAlpha, a.gateBeta);
-  return { y: tf.mul(x, tf.reshape(gate, [n, 1, 1, c])), gate };
+  return { y: channelScale(x, gate), gate };
 }
 
 /** out[c'·G + g] = in[g·(C/G) + c']. */

@@ -11,11 +11,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { convKernels, type FastKernel } from './conv-kernels.js';
 import { tensorKernels } from './tensor-kernels.js';
+import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
+import { fusedGradConfigs, fusedKernels } from './fused.js';
 
 const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
 
 /** The kernel names this module replaces on the cpu backend. */
 export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
+
+/**
+ * Kernels tfjs does not have (fused training batch norm, batchnorm.ts; ReLU and the SE steps,
+ * fused.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
+ * only when they are registered for the active backend.
+ */
+const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels };
+
+/** The names of the kernels this module adds to the cpu backend. */
+export const ADDED_KERNEL_NAMES: readonly string[] = Object.keys(added);
+
+function addedKernel(name: string, kernel: FastKernel): tf.KernelFunc {
+  return (args) => {
+    const out = kernel(args, args.backend as MathBackendCPU);
+    if (!out) throw new Error(`${name} cannot run on these inputs`);
+    return out;
+  };
+}
+
+const addedKernels = new Map(Object.entries(added).map(([name, k]) => [name, addedKernel(name, k)]));
+for (const config of [batchNormGradConfig, ...fusedGradConfigs]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
 
 const originals = new Map<string, tf.KernelFunc>();
 
@@ -48,6 +71,12 @@ let active = false;
 /** Registers the fast kernels on 'cpu' (true) or puts tfjs' own back (false). Idempotent. */
 export function useFastCpuKernels(on: boolean): void {
   if (on === active) return;
+  const cpuLoaded = originals.size > 0 || tf.getKernel('Conv2D', 'cpu') !== undefined;
+  for (const [name, func] of addedKernels) {
+    const current = tf.getKernel(name, 'cpu');
+    if (on && !current && cpuLoaded) tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: func });
+    if (!on && current) tf.unregisterKernel(name, 'cpu');
+  }
   for (const name of FAST_KERNEL_NAMES) {
     const current = tf.getKernel(name, 'cpu');
     if (!current && !originals.has(name)) continue; // the cpu backend is not loaded: nothing to replace

@@ -1,0 +1,88 @@
+/**
+ * The fused training batch norm (batchnorm.ts) against the composite formula of ops.ts on
+ * tfjs-backend-cpu's own kernels: outputs (y, batch mean, unbiased variance) and the gradients
+ * of x, γ and β, including gradient reaching the statistics outputs, on odd shapes, batch 1, a
+ * single element per channel, and rank 2.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../tf.js';
+import { batchNormTrain } from '../ops.js';
+import { BN_TRAIN, fusedBatchNormAvailable } from './batchnorm.js';
+import { useFastCpuKernels } from './register.js';
+import { Rng } from '../../model/random.js';
+
+function close(what: string, got: Float32Array, ref: Float32Array, tol = 2e-5): void {
+  assert.equal(got.length, ref.length, what);
+  let maxRef = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
+  }
+  assert.ok(maxDiff <= tol * Math.max(1, maxRef), `${what}: max |Δ| ${maxDiff} vs max |ref| ${maxRef}`);
+}
+
+function run(shape: number[], rng: Rng, statsWeight: number): Float32Array[] {
+  const C = shape[shape.length - 1];
+  const size = shape.reduce((a, b) => a * b, 1);
+  // Inputs with a large common offset per channel, as after a conv with bias.
+  const x = tf.add(tf.tensor(rng.normalArray(size, 2), shape), tf.tensor1d(rng.normalArray(C, 5)));
+  const gamma = tf.tensor1d(rng.normalArray(C, 1));
+  const beta = tf.tensor1d(rng.normalArray(C, 1));
+  const r = tf.tensor(rng.normalArray(size, 1), shape);
+  const r1 = tf.tensor1d(rng.normalArray(C, statsWeight));
+  const r2 = tf.tensor1d(rng.normalArray(C, statsWeight));
+  const outs: tf.Tensor[] = [];
+  const grads = tf.grads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const o = batchNormTrain(xx, g, b, 1e-3);
+    outs.push(tf.keep(o.y.clone()), tf.keep(o.mean.clone()), tf.keep(o.unbiasedVar.clone()));
+    return tf.addN([tf.sum(tf.mul(o.y, r)), tf.sum(tf.mul(o.mean, r1)), tf.sum(tf.mul(o.unbiasedVar, r2))]) as tf.Scalar;
+  })([x, gamma, beta]);
+  const vals = [...outs, ...grads].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  tf.dispose([x, gamma, beta, r, r1, r2, ...outs, ...grads]);
+  return vals;
+}
+
+const names = ['y', 'mean', 'unbiased variance', 'dx', 'dgamma', 'dbeta'];
+
+test('fused training batch norm is registered on cpu and used by ops.batchNormTrain', async () => {
+  assert.ok(await tf.setBackend('cpu'));
+  assert.ok(fusedBatchNormAvailable());
+  const x = tf.randomNormal([2, 3, 3, 4]);
+  const prof = await tf.profile(() => batchNormTrain(x, tf.ones([4]), tf.zeros([4]), 1e-5).y);
+  assert.ok(prof.kernels.some((k) => k.name === BN_TRAIN), 'the fused kernel ran');
+  tf.dispose([x, prof.result as tf.Tensor]);
+});
+
+test('fused batch norm equals the composite formula on tfjs kernels: outputs and gradients', () => {
+  const shapes = [[3, 5, 4, 7], [1, 6, 9, 16], [1, 1, 1, 3], [2, 1, 1, 5], [4, 33], [32, 7, 7, 64]];
+  for (const [i, shape] of shapes.entries()) {
+    for (const statsWeight of [0, 1]) {
+      const fused = run(shape, new Rng(100 + i), statsWeight);
+      useFastCpuKernels(false);
+      let ref: Float32Array[];
+      try {
+        assert.ok(!fusedBatchNormAvailable());
+        ref = run(shape, new Rng(100 + i), statsWeight);
+      } finally {
+        useFastCpuKernels(true);
+      }
+      // Single-element channels have zero variance: dx then divides by √ε, amplifying float32
+      // rounding of the composite formula.
+      const tol = shape.length === 4 && shape[0] * shape[1] * shape[2] === 1 ? 1e-3 : 2e-5;
+      fused.forEach((f, k) => close(`${names[k]} ${JSON.stringify(shape)} stats weight ${statsWeight}`, f, ref[k], tol));
+    }
+  }
+  assert.ok(fusedBatchNormAvailable());
+});
+
+test('turning the fast kernels off removes the fused kernels from cpu', () => {
+  useFastCpuKernels(false);
+  try {
+    assert.equal(tf.getKernel(BN_TRAIN, 'cpu'), undefined);
+  } finally {
+    useFastCpuKernels(true);
+  }
+  assert.ok(tf.getKernel(BN_TRAIN, 'cpu'));
+});

@@ -1,0 +1,108 @@
+/**
+ * The fused ReLU, spatial mean and channel-scale kernels (fused.ts) against the tfjs ops they
+ * replace on tfjs-backend-cpu's own kernels: outputs and gradients on odd shapes and batch 1,
+ * values at exactly 0 and NaN for ReLU; and the explicitly padded convolutions of ops.conv2d
+ * (padding inside the fast kernels) against the padded-input path tfjs' kernels take.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../tf.js';
+import { activation, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
+import { CHANNEL_SCALE, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } from './fused.js';
+import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
+import { Rng } from '../../model/random.js';
+
+function close(what: string, got: Float32Array, ref: Float32Array, tol = 1e-5): void {
+  assert.equal(got.length, ref.length, what);
+  for (let i = 0; i < ref.length; i++) {
+    const a = got[i];
+    const b = ref[i];
+    if (a === b || (a !== a && b !== b)) continue;
+    assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what} at ${i}: ${a} vs ${b}`);
+  }
+}
+
+/** Values and gradients of f at the inputs, with the fast kernels (fused path) and without. */
+function both(f: (...xs: tf.Tensor[]) => tf.Tensor, make: () => tf.Tensor[], what: string, tol = 1e-5): void {
+  const inputs = make().map((t) => ({ v: t.dataSync() as Float32Array, shape: t.shape, t }));
+  tf.dispose(inputs.map((i) => i.t));
+  const once = () => {
+    const xs = inputs.map((i) => tf.tensor(i.v, i.shape));
+    const y = f(...xs);
+    const w = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), w)) as tf.Scalar)(xs);
+    const out = [y, ...grads].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+    tf.dispose([...xs, y, w, ...grads]);
+    return out;
+  };
+  assert.ok(fastCpuKernelsActive());
+  const fused = once();
+  useFastCpuKernels(false);
+  let ref: Float32Array[];
+  try {
+    ref = once();
+  } finally {
+    useFastCpuKernels(true);
+  }
+  fused.forEach((v, k) => close(`${what} ${k === 0 ? 'value' : `gradient ${k - 1}`}`, v, ref[k], tol));
+}
+
+const shapes = [[2, 5, 3, 7], [1, 1, 1, 4], [1, 9, 4, 16], [3, 2, 6, 1]];
+
+test('the fused kernels run in place of the tfjs ops', async () => {
+  const x = tf.randomNormal([2, 3, 3, 4]);
+  const s = tf.randomNormal([2, 4]);
+  const prof = await tf.profile(() => [relu(x), spatialMean(x as tf.Tensor4D), channelScale(x as tf.Tensor4D, s as tf.Tensor2D)]);
+  for (const name of [RELU, SPATIAL_MEAN, CHANNEL_SCALE]) assert.ok(prof.kernels.some((k) => k.name === name), name);
+  tf.dispose([x, s, ...(prof.result as tf.Tensor[])]);
+});
+
+test('fused ReLU equals tf.relu, with its gradient, at 0 and NaN too', () => {
+  const rng = new Rng(1);
+  for (const shape of [...shapes, [5, 3]]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    both((x) => activation(x, 'relu'), () => {
+      const v = Float32Array.from(rng.normalArray(size, 1));
+      v[0] = 0;
+      if (size > 2) v[1] = NaN;
+      return [tf.tensor(v, shape)];
+    }, `relu ${JSON.stringify(shape)}`);
+  }
+});
+
+test('fused spatial mean and channel scale equal tf.mean / tf.mul, with gradients', () => {
+  const rng = new Rng(2);
+  for (const shape of shapes) {
+    const [n, , , c] = shape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    both((x) => spatialMean(x as tf.Tensor4D), () => [tf.tensor(rng.normalArray(size, 1), shape)], `spatial mean ${JSON.stringify(shape)}`);
+    both((x, s) => channelScale(x as tf.Tensor4D, s as tf.Tensor2D), () => [tf.tensor(rng.normalArray(size, 1), shape), tf.tensor(rng.normalArray(n * c, 1), [n, c])], `channel scale ${JSON.stringify(shape)}`);
+    both((x) => pool(x as tf.Tensor4D, { type: 'avg', global: true, kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false }), () => [tf.tensor(rng.normalArray(size, 1), shape)], `global average pool ${JSON.stringify(shape)}`);
+  }
+});
+
+test('a whole SE block (mean, FC, gate, scale) has the same value and gradients', () => {
+  const rng = new Rng(3);
+  const [n, h, w, c, r] = [3, 5, 4, 8, 3];
+  both(
+    (x, fc1, fc2) => squeezeExcite(x as tf.Tensor4D, { fc1: fc1 as tf.Tensor2D, fc2: fc2 as tf.Tensor2D }, { gate: 'sigmoid', gateAlpha: 0, gateBeta: 0, innerAct: 'relu' }).y,
+    () => [tf.tensor(rng.normalArray(n * h * w * c, 1), [n, h, w, c]), tf.tensor(rng.normalArray(c * r, 1), [c, r]), tf.tensor(rng.normalArray(r * c, 1), [r, c])],
+    'SE block',
+  );
+});
+
+test('convolutions with padding in the fast kernels equal padded-input convolutions on tfjs kernels', () => {
+  const rng = new Rng(4);
+  const cases: { x: number[]; k: number[]; a: ConvAttrs }[] = [
+    { x: [2, 9, 7, 3], k: [3, 3, 3, 5], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 } },
+    { x: [1, 8, 8, 4], k: [3, 3, 4, 6], a: { strides: [2, 2], pads: [0, 1, 1, 0], dilations: [1, 1], groups: 1 } },
+    { x: [2, 7, 7, 6], k: [3, 3, 1, 6], a: { strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 6 } },
+    { x: [1, 9, 9, 4], k: [3, 3, 2, 4], a: { strides: [1, 1], pads: [2, 2, 2, 2], dilations: [2, 2], groups: 2 } },
+    { x: [1, 6, 6, 5], k: [5, 5, 5, 2], a: { strides: [1, 1], pads: [2, 1, 2, 1], dilations: [1, 1], groups: 1 } },
+  ];
+  for (const c of cases) {
+    const sx = c.x.reduce((a, b) => a * b, 1);
+    const sk = c.k.reduce((a, b) => a * b, 1);
+    both((x, k) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a), () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k)], `conv ${JSON.stringify(c)}`, 1e-4);
+  }
+});
