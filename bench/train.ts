@@ -6,7 +6,9 @@
  *
  * Env: BENCH_BATCH (32), BENCH_STEPS (timed steps, 3), BENCH_MODELS (comma list of zoo specs),
  * BENCH_BACKENDS (comma list, default every backend name), BENCH_PROFILE=1 adds the kernels that
- * dominate one forward+backward step (tf.profile) per model.
+ * dominate one forward+backward step (tf.profile) per model. Besides wall time per step it
+ * prints CPU time per step (this process, all threads) and the load average: on a shared
+ * machine wall time includes waiting for a core.
  */
 import os from 'node:os';
 import { tf } from '../app/engine/tf.js';
@@ -30,24 +32,35 @@ function median(a: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function stepTimes(spec: string): Promise<number[]> {
+/** Seconds of CPU (user + system, every thread of this process) since `from`. */
+function cpuSeconds(from?: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
+
+/** Wall and CPU seconds of each timed step (the warm-up step dropped). */
+async function stepTimes(spec: string): Promise<{ wall: number[]; cpu: number[] }> {
   const g = buildZooModel(spec);
   const [h, w, c] = g.inputs[0].shape;
   const n = BATCH * (STEPS + 1);
   const rng = new Rng(1);
   const ds = memoryDataset(rng.normalArray(n * h * w * c, 1), Int32Array.from({ length: n }, (_, i) => i % 10), [h, w, c], 10, 'random');
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   await train(g, ds, {
     epochs: 1,
     batchSize: BATCH,
     onProgress: () => {
       const now = performance.now();
-      times.push((now - last) / 1000);
+      wall.push((now - last) / 1000);
+      cpu.push(cpuSeconds(lastCpu));
       last = now;
+      lastCpu = process.cpuUsage();
     },
   });
-  return times.slice(1);
+  return { wall: wall.slice(1), cpu: cpu.slice(1) };
 }
 
 /** Kernel time of one forward + backward step, summed by kernel name, largest first. */
@@ -75,19 +88,26 @@ async function profileStep(spec: string): Promise<{ total: number; top: [string,
 
 console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, tfjs ${tf.version_core}, ${new Date().toISOString().slice(0, 10)}`);
 console.log(`training step (augment + forward + backward + SGD update), batch ${BATCH}, 28×28×1 random inputs, median of ${STEPS} steps after one warm-up\n`);
-console.log('| backend | model | params | MACs/image | ms/step | images/s |');
-console.log('|---|---|---|---|---|---|');
+// CPU time is reported beside wall time because the machines this runs on are often shared:
+// wall time then includes waiting for a core; CPU time does not (but counts every thread).
+console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('| backend | model | params | MACs/image | ms/step | images/s | CPU ms/step | images per CPU-s |');
+console.log('|---|---|---|---|---|---|---|---|');
 const profiles: string[] = [];
 for (const name of BACKENDS) {
   const chosen = await chooseBackend(name);
   if (chosen.name !== name) {
-    console.log(`| ${name} | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | |`);
+    console.log(`| ${name} | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | | | |`);
     continue;
   }
   for (const spec of MODELS) {
-    const t = median(await stepTimes(spec));
+    const times = await stepTimes(spec);
+    const t = median(times.wall);
+    const c = median(times.cpu);
     const cost = costReport(buildZooModel(spec));
-    console.log(`| ${name} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} | ${(c * 1000).toFixed(0)} | ${(BATCH / c).toFixed(1)} |`,
+    );
     if (PROFILE) {
       const pr = await profileStep(spec);
       profiles.push(
@@ -97,4 +117,5 @@ for (const name of BACKENDS) {
     }
   }
 }
+console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 if (profiles.length) console.log(`\nkernels (tf.profile):\n${profiles.join('\n')}`);
