@@ -88,9 +88,12 @@ export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float
   return dw;
 }
 
-// The same three products on the wasm SIMD kernel (wasm-gemm.ts). Operands are laid out in its
-// linear memory per call: the filter once, then one tile of patch rows / output gradient at a
-// time; every row the kernel writes or reads as B or C is padded to a multiple of 8 floats.
+// The same three products on the wasm SIMD kernel (wasm-gemm.ts). The input (or, for the input
+// gradient, a zeroed gradient) lives in its linear memory with the padding materialised, so
+// every patch is kH runs of kW·inC consecutive floats that the module's gather / scatterAdd
+// move four at a time (the JS im2col was 2/3 of a conv's time). Per call: that padded image,
+// the filter, then one tile of patch rows / output gradient at a time; every row the product
+// writes or reads as B or C is padded to a multiple of 8 floats.
 
 const pad8 = (n: number) => (n + 7) & ~7;
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -104,6 +107,63 @@ function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] }
     end += pad4(s);
   }
   return { F: new Float32Array(W.reserve(end * 4)), at };
+}
+
+/** Height and width of the input with its padding, as far as the windows reach. */
+function paddedSize(g: ConvGeometry): [number, number] {
+  return [Math.max(g.padTop + g.inH, (g.outH - 1) * g.strideH + g.kH), Math.max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + g.kW)];
+}
+
+/** Writes x into F at `off` as the zero-padded image [n, Hp, Wp, C]. */
+function padIn(g: ConvGeometry, x: Float32Array, F: Float32Array, off: number, Hp: number, Wp: number): void {
+  const C = g.inC;
+  if (Hp === g.inH && Wp === g.inW) {
+    F.set(x, off);
+    return;
+  }
+  F.fill(0, off, off + g.batch * Hp * Wp * C);
+  const row = g.inW * C;
+  for (let n = 0; n < g.batch; n++) {
+    for (let h = 0; h < g.inH; h++) {
+      const src = (n * g.inH + h) * row;
+      F.set(x.subarray(src, src + row), off + ((n * Hp + g.padTop + h) * Wp + g.padLeft) * C);
+    }
+  }
+}
+
+/** Reads the interior of the padded image at `off` in F back into dx [n, inH, inW, C]. */
+function padOut(g: ConvGeometry, F: Float32Array, off: number, Hp: number, Wp: number, dx: Float32Array): void {
+  const C = g.inC;
+  if (Hp === g.inH && Wp === g.inW) {
+    dx.set(F.subarray(off, off + dx.length));
+    return;
+  }
+  const row = g.inW * C;
+  for (let n = 0; n < g.batch; n++) {
+    for (let h = 0; h < g.inH; h++) {
+      const src = off + ((n * Hp + g.padTop + h) * Wp + g.padLeft) * C;
+      dx.set(F.subarray(src, src + row), (n * g.inH + h) * row);
+    }
+  }
+}
+
+/** Byte address of the top-left tap of each patch p0 … p0 + count − 1 in the padded image, into `table`. */
+function patchTable(g: ConvGeometry, imageOff: number, Hp: number, Wp: number, p0: number, count: number, table: Int32Array): void {
+  const hw = g.outH * g.outW;
+  let n = Math.floor(p0 / hw);
+  let oh = Math.floor((p0 % hw) / g.outW);
+  let ow = p0 % g.outW;
+  const C = g.inC;
+  for (let p = 0; p < count; p++) {
+    table[p] = (imageOff + ((n * Hp + oh * g.strideH) * Wp + ow * g.strideW) * C) * 4;
+    if (++ow === g.outW) {
+      ow = 0;
+      if (++oh === g.outH) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
 }
 
 /** Copies `rows` rows of `cols` floats from src (dense) into dst at `off`, one row every `ld`. */
@@ -130,16 +190,22 @@ function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Ar
   const N = g.outC;
   const Np = pad8(N);
   const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
   const y = new Float32Array(P * N);
-  const { F, at } = layout(W, [K * Np, T * K, T * Np]);
-  const [wOff, colsOff, outOff] = at;
+  const pointwise = isPointwise(g);
+  const { F, at } = layout(W, [pointwise ? 0 : g.batch * Hp * Wp * g.inC, T, K * Np, T * K, T * Np]);
+  const [xOff, tOff, wOff, colsOff, outOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  if (!pointwise) padIn(g, x, F, xOff, Hp, Wp);
   F.fill(0, wOff, wOff + K * Np);
   copyRowsIn(w, 0, K, N, F, wOff, Np);
-  const pointwise = isPointwise(g);
   for (let p0 = 0; p0 < P; p0 += T) {
     const count = Math.min(T, P - p0);
     if (pointwise) F.set(x.subarray(p0 * K, (p0 + count) * K), colsOff);
-    else im2col(g, x, p0, count, F, colsOff);
+    else {
+      patchTable(g, xOff, Hp, Wp, p0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, K * 4, g.kW * g.inC, g.kH, Wp * g.inC * 4);
+    }
     W.gemm(count, Np, K, colsOff * 4, K * 4, 4, wOff * 4, Np * 4, outOff * 4, Np * 4, 0);
     copyRowsOut(F, outOff, Np, count, N, y, p0 * N);
   }
@@ -152,20 +218,27 @@ function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Fl
   const N = g.outC;
   const Kp = pad8(K);
   const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
   const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
-  const { F, at } = layout(W, [N * Kp, T * N, T * Kp]);
-  const [wtOff, dyOff, dcOff] = at;
+  const pointwise = isPointwise(g);
+  const { F, at } = layout(W, [pointwise ? 0 : g.batch * Hp * Wp * g.inC, T, N * Kp, T * N, T * Kp]);
+  const [dxOff, tOff, wtOff, dyOff, dcOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  if (!pointwise) F.fill(0, dxOff, dxOff + g.batch * Hp * Wp * g.inC);
   // B = Wᵀ: row co holds w[k, co] for every k.
   F.fill(0, wtOff, wtOff + N * Kp);
   for (let k = 0; k < K; k++) for (let co = 0; co < N; co++) F[wtOff + co * Kp + k] = w[k * N + co];
-  const pointwise = isPointwise(g);
   for (let p0 = 0; p0 < P; p0 += T) {
     const count = Math.min(T, P - p0);
     F.set(dy.subarray(p0 * N, (p0 + count) * N), dyOff);
     W.gemm(count, Kp, N, dyOff * 4, N * 4, 4, wtOff * 4, Kp * 4, dcOff * 4, Kp * 4, 0);
     if (pointwise) copyRowsOut(F, dcOff, Kp, count, K, dx, p0 * K);
-    else col2im(g, F, p0, count, dx, dcOff, Kp);
+    else {
+      patchTable(g, dxOff, Hp, Wp, p0, count, table);
+      W.scatterAdd(tOff * 4, count, dcOff * 4, Kp * 4, g.kW * g.inC, g.kH, Wp * g.inC * 4);
+    }
   }
+  if (!pointwise) padOut(g, F, dxOff, Hp, Wp, dx);
   return dx;
 }
 
@@ -175,14 +248,20 @@ function backpropFilterWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, dy: F
   const N = g.outC;
   const Np = pad8(N);
   const T = tileSize(g);
-  const { F, at } = layout(W, [T * K, T * Np, K * Np]);
-  const [colsOff, dyOff, dwOff] = at;
-  F.fill(0, dyOff, dwOff + K * Np);
+  const [Hp, Wp] = paddedSize(g);
   const pointwise = isPointwise(g);
+  const { F, at } = layout(W, [pointwise ? 0 : g.batch * Hp * Wp * g.inC, T, T * K, T * Np, K * Np]);
+  const [xOff, tOff, colsOff, dyOff, dwOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  if (!pointwise) padIn(g, x, F, xOff, Hp, Wp);
+  F.fill(0, dyOff, dwOff + K * Np);
   for (let p0 = 0; p0 < P; p0 += T) {
     const count = Math.min(T, P - p0);
     if (pointwise) F.set(x.subarray(p0 * K, (p0 + count) * K), colsOff);
-    else im2col(g, x, p0, count, F, colsOff);
+    else {
+      patchTable(g, xOff, Hp, Wp, p0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, K * 4, g.kW * g.inC, g.kH, Wp * g.inC * 4);
+    }
     copyRowsIn(dy, p0 * N, count, N, F, dyOff, Np);
     W.gemm(K, Np, count, colsOff * 4, 4, K * 4, dyOff * 4, Np * 4, dwOff * 4, Np * 4, 1);
   }

@@ -57,3 +57,22 @@ test('useWasmGemm(false) sends the kernels back to the JS product', () => {
   }
   assert.ok(wasmGemm());
 });
+
+test('gather and scatterAdd move runs of floats (4 at a time and the tail) between patches and rows', () => {
+  const W = wasmGemm();
+  assert.ok(W);
+  const F = new Float32Array(W.reserve(1 << 16));
+  const I = new Int32Array(F.buffer);
+  for (let i = 0; i < 1000; i++) F[i] = i;
+  // Two patches based at floats 10 and 100, each 2 runs of 6 floats 50 apart, rows 12 apart.
+  I[2000] = 10 * 4;
+  I[2001] = 100 * 4;
+  F.fill(-1, 3000, 3030);
+  W.gather(2000 * 4, 2, 3000 * 4, 15 * 4, 6, 2, 50 * 4);
+  const row = (p: number) => Array.from(F.subarray(3000 + 15 * p, 3000 + 15 * p + 15));
+  assert.deepEqual(row(0), [10, 11, 12, 13, 14, 15, 60, 61, 62, 63, 64, 65, -1, -1, -1]);
+  assert.deepEqual(row(1), [100, 101, 102, 103, 104, 105, 150, 151, 152, 153, 154, 155, -1, -1, -1]);
+  F.fill(1, 0, 1000);
+  W.scatterAdd(2000 * 4, 2, 3000 * 4, 15 * 4, 6, 2, 50 * 4);
+  for (const [i, v] of [[9, 1], [10, 11], [15, 16], [16, 1], [60, 61], [65, 66], [66, 1], [105, 106], [155, 156], [156, 1]]) assert.equal(F[i], v, `float ${i}`);
+});

@@ -108,9 +108,15 @@ const OP = {
   eqz: 0x45,
   leS: 0x4c,
   ltS: 0x48,
+  geU: 0x4f,
   add: 0x6a,
   sub: 0x6b,
   mul: 0x6c,
+  and: 0x71,
+  i32Load: 0x28,
+  f32Load: 0x2a,
+  f32Store: 0x38,
+  f32Add: 0x92,
 } as const;
 
 const SIMD = {
@@ -225,12 +231,14 @@ export function gemmModuleBytes(shared = false): Uint8Array {
   f.get(i).i32(1).op(OP.sub).set(i);
   f.op(OP.br, 0, OP.end, OP.end);
 
-  const type = section(1, vec([[0x60, ...vec(new Array(11).fill([I32])), 0]]));
+  const gemmType = [0x60, ...vec(new Array(11).fill([I32])), 0];
+  const rowsType = [0x60, ...vec(new Array(7).fill([I32])), 0];
+  const type = section(1, vec([gemmType, rowsType]));
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
-  const funcs = section(3, vec([[0]]));
-  const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
-  const code = section(10, [1, ...f.encode()]);
+  const funcs = section(3, vec([[0], [1], [1]]));
+  const exports = section(7, vec([[...str('gemm'), 0x00, 0], [...str('gather'), 0x00, 1], [...str('scatterAdd'), 0x00, 2]]));
+  const code = section(10, [3, ...f.encode(), ...patchRows(false).encode(), ...patchRows(true).encode()]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
@@ -251,12 +259,67 @@ interface WasmApi {
 }
 export const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
+/**
+ * `gather(table, count, rows, ld, len, segs, segStride)` copies, for each of `count` patches,
+ * `segs` runs of `len` floats starting at `table[p] + s·segStride` (bytes) one after another into
+ * the row of `rows` that starts at `rows + p·ld` (im2col); `scatterAdd` with the same arguments
+ * adds each row back onto its runs (col2im), patch by patch in order. Four floats at a time,
+ * then one at a time. Addresses and strides in bytes.
+ */
+function patchRows(add: boolean): Body {
+  const P = { table: 0, count: 1, rows: 2, ld: 3, len: 4, segs: 5, segStride: 6 };
+  const f = new Body(7);
+  const p = f.local(I32);
+  const s = f.local(I32);
+  const base = f.local(I32);
+  const src = f.local(I32);
+  const end = f.local(I32);
+  const vecEnd = f.local(I32);
+  const buf = f.local(I32);
+  const row = f.local(I32);
+  f.get(P.rows).set(row).get(P.table).set(p);
+  // p walks the table: end of table = table + 4·count.
+  f.get(P.table).get(P.count).i32(4).op(OP.mul).op(OP.add).set(end);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(p).get(end).op(OP.geU, OP.brIf, 1);
+  f.get(p).op(OP.i32Load, ...mem(2)).set(base);
+  f.get(P.segs).set(s).get(row).set(buf);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(s).i32(0).op(OP.leS, OP.brIf, 1);
+  f.get(base).set(src);
+  // vecEnd = src + 4·(len − len % 4): the end of the part moved four floats at a time.
+  f.get(src).get(P.len).i32(-4).op(OP.and).i32(4).op(OP.mul).op(OP.add).set(vecEnd);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(src).get(vecEnd).op(OP.geU, OP.brIf, 1);
+  if (add) f.get(src).get(src).simd(SIMD.load, ...mem(2)).get(buf).simd(SIMD.load, ...mem(2)).simd(SIMD.f32x4Add).simd(SIMD.store, ...mem(2));
+  else f.get(buf).get(src).simd(SIMD.load, ...mem(2)).simd(SIMD.store, ...mem(2));
+  f.inc(src, 16).inc(buf, 16);
+  f.op(OP.br, 0, OP.end, OP.end);
+  // The last len % 4 floats.
+  f.get(base).get(P.len).i32(4).op(OP.mul).op(OP.add).set(vecEnd);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(src).get(vecEnd).op(OP.geU, OP.brIf, 1);
+  if (add) f.get(src).get(src).op(OP.f32Load, ...mem(2)).get(buf).op(OP.f32Load, ...mem(2)).op(OP.f32Add, OP.f32Store, ...mem(2));
+  else f.get(buf).get(src).op(OP.f32Load, ...mem(2), OP.f32Store, ...mem(2));
+  f.inc(src, 4).inc(buf, 4);
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.addTo(base, base, P.segStride);
+  f.get(s).i32(1).op(OP.sub).set(s);
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.inc(p, 4).addTo(row, row, P.ld);
+  f.op(OP.br, 0, OP.end, OP.end);
+  return f;
+}
+
 export type GemmFn = (m: number, n: number, depth: number, a: number, aRow: number, aK: number, b: number, ldb: number, c: number, ldc: number, accumulate: number) => void;
+export type PatchRowsFn = (table: number, count: number, rows: number, ld: number, len: number, segs: number, segStride: number) => void;
 
 /** The compiled product and the memory it works in; `reserve` grows the memory (views must be re-made after). */
 export interface WasmGemm {
   memory: WasmMemory;
   gemm: GemmFn;
+  gather: PatchRowsFn;
+  scatterAdd: PatchRowsFn;
   /** Makes the memory at least `bytes` long and returns its buffer. */
   reserve(bytes: number): ArrayBuffer;
 }
@@ -272,10 +335,11 @@ function build(): WasmGemm | null {
     if (!wasm.validate(bytes)) return null; // no SIMD in this engine
     const memory = new wasm.Memory({ initial: 1 });
     const inst = new wasm.Instance(new wasm.Module(bytes), { env: { mem: memory } });
-    const gemm = inst.exports.gemm as GemmFn;
     return {
       memory,
-      gemm,
+      gemm: inst.exports.gemm as GemmFn,
+      gather: inst.exports.gather as PatchRowsFn,
+      scatterAdd: inst.exports.scatterAdd as PatchRowsFn,
       reserve(bytes: number) {
         const have = memory.buffer.byteLength;
         if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
