@@ -3,7 +3,7 @@
  * sandbox, no Node in the page, a strict CSP, no navigation, no new windows, no permissions),
  * and one IPC handler per method of the api contract (app/api/contract.ts), each answering only
  * the app's own page by calling the same service the browser host serves; job events go to the
- * app's windows on `api:job-event`.
+ * app's windows on `api:job-event`. Long jobs run in utility processes (job-process.ts).
  */
 import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +12,7 @@ import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type A
 import { isTrustedSenderUrl } from './sender-check.js';
 import { createService } from '../app/api/service.js';
 import { errorMessage } from '../app/api/jobs.js';
+import { desktopJobHost } from './job-process.js';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -28,7 +29,9 @@ function sendJobEvent(e: JobEvent): void {
 
 /** Registers every api method; calls from anything but the app's own page are refused. */
 function handleApi(): void {
-  const service = createService({ emit: sendJobEvent, version: app.getVersion() });
+  // The build bundles main into out/main/; the job worker is loaded from the sources beside it.
+  const worker = fileURLToPath(new URL('../../app/api/job-worker-boot.mjs', import.meta.url));
+  const service = createService({ emit: sendJobEvent, version: app.getVersion(), jobs: desktopJobHost(worker) });
   for (const method of API_METHODS) {
     const answer = service[method as ApiMethod] as (req: unknown) => Promise<unknown>;
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, req: unknown) => {

@@ -5,6 +5,7 @@
  * 400 with `{ error }`, one sentence), and `GET /api/events` is a Server-Sent Events stream of
  * every JobEvent.
  *
+ * Long jobs run in child processes (job-host.ts), one per job, with a loaded spare kept ready.
  * `POST /api/upload` (UPLOAD_ROUTE) takes a model's files (app/api/upload.ts), stores them in
  * this host's session folder (a fresh temp folder, removed when the host stops) and opens them.
  *
@@ -19,6 +20,7 @@ import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { UserError } from '../model/errors.js';
 import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
 import { RecentFiles } from './recent.js';
+import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
 import { createService, type Service } from './service.js';
@@ -35,6 +37,8 @@ export interface AppServerOptions {
   configDir?: string;
   /** Upload limits (tests lower them). */
   uploadLimits?: UploadLimits;
+  /** Keep a loaded job process ready after the first job (default true). */
+  warmJobProcess?: boolean;
 }
 
 export interface AppServer extends StaticServer {
@@ -92,7 +96,8 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     const frame = `data: ${JSON.stringify(e)}\n\n`;
     for (const c of clients) c.write(frame);
   };
-  const service = createService({ emit, recent: new RecentFiles(o.configDir) });
+  // Long jobs run in processes of their own, so this event loop keeps answering the page.
+  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }) });
   const methods = new Set<string>(API_METHODS);
   const sessionDir = mkdtempSync(join(tmpdir(), 'seprune-session-'));
 

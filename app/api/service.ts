@@ -1,8 +1,10 @@
 /**
  * The api's implementation: one session holding the models it opened or made, answering every
  * method of the contract (app/api/contract.ts) by calling the core — load, summary, datasets,
- * statistics, the prune pipeline, evaluation. The Electron main process and the browser host both
- * serve this one object; neither has logic of its own.
+ * statistics, the prune pipeline, evaluation. Long jobs' work (job-work.ts) runs where the
+ * JobHost says (job-host.ts: a process of its own in the app, this process in tests); the
+ * session only looks models up before and adds what a job made after. The Electron main process
+ * and the browser host both serve this one object; neither has logic of its own.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,19 +13,15 @@ import { graphHash, loadModel } from '../model/load.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
 import { UserError } from '../model/errors.js';
-import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
-import { checkInputShape } from '../cli/data-options.js';
-import { collectStats } from '../../pruning/stats/collect.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
-import { CRITERION_NAMES, criterion } from '../../pruning/importance/index.js';
-import type { PlanTarget } from '../../pruning/plan.js';
-import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
-import { evaluate } from '../eval/evaluate.js';
+import { CRITERION_NAMES } from '../../pruning/importance/index.js';
 import { modelFileBytes, projectBytes } from '../eval/compare.js';
 import { chooseBackend } from '../engine/backend.js';
 import { zooList } from './zoo-list.js';
-import { checkExport, checkFinetune, compareJob, exportFormats, exportJob, finetuneJob } from './model-jobs.js';
+import { checkExport, checkFinetune, exportFormats } from './model-jobs.js';
 import { JobRunner, type JobContext } from './jobs.js';
+import { planFor, type WorkModel } from './job-work.js';
+import { inProcessHost, type JobHost } from './job-host.js';
 import { browse } from './browse.js';
 import { RecentFiles } from './recent.js';
 import type {
@@ -35,11 +33,7 @@ import type {
   JobEvent,
   ModelInfo,
   ModelSummaryDto,
-  PlanGroupDto,
-  PlanPreview,
   PreprocessingDto,
-  PreviewPruneRequest,
-  PruneReport,
   RecentFile,
   SeBlockStatsDto,
   StatsSummaryDto,
@@ -62,6 +56,8 @@ export interface ServiceOptions {
   version?: string;
   /** Where opened files are remembered; null keeps no list (the default: config folder, see recent.ts). */
   recent?: RecentFiles | null;
+  /** Where long jobs run (job-host.ts); in this process when absent. */
+  jobs?: JobHost;
 }
 
 /** A model's statistics as ModelInfo carries them: the per-block numbers, not the per-channel arrays. */
@@ -151,37 +147,9 @@ function checkData(d: DataChoice): void {
   }
 }
 
-async function openData(d: DataChoice, g: Graph, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
-  const ds = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess });
-  checkInputShape(ds.sampleShape, g.inputs[0].shape);
-  return { ds, idx: sampleIndices(await ds.labels(), d.limit, d.seed) };
-}
-
-/** The plan's rows, each with the gate channels it removes when one SE block gates the group. */
-function withGates(run: PlannedRun): PlanGroupDto[] {
-  const byId = new Map(run.groups.map((g) => [g.id, g]));
-  return planGroupsJson(run.plan).map((row, i) => {
-    const grp = byId.get(row.id);
-    const gate = grp?.gatedBy ? grp.gates.find((x) => x.se === grp.gatedBy) : undefined;
-    if (!gate) return row;
-    const removed = run.plan.groups[i].remove.flatMap((c) => Array.from(gate.index.subarray(c * gate.per, c * gate.per + gate.per)));
-    return { ...row, gate: { se: gate.se, removed } };
-  });
-}
-
-function toTarget(t: PreviewPruneRequest['target']): PlanTarget {
-  const given = (['targetMacs', 'targetParams', 'ratio'] as const).filter((k) => t[k] !== undefined);
-  if (given.length !== 1) throw new UserError('Give exactly one target: a MACs fraction, a parameter fraction or a channel ratio.');
-  const k = given[0];
-  const v = t[k]!;
-  if (!Number.isFinite(v) || v <= 0 || v > 1 || (k === 'ratio' && v >= 1)) {
-    throw new UserError(k === 'ratio' ? 'The ratio of channels to remove must lie between 0 and 1.' : 'The fraction to keep must lie above 0 and at most 1.');
-  }
-  return { [k]: v };
-}
-
 export function createService(o: ServiceOptions): Service {
   const jobs = new JobRunner(o.emit);
+  const host = o.jobs ?? inProcessHost;
   const recent = o.recent === undefined ? new RecentFiles() : o.recent;
   /** Remembers an opened file; a list that cannot be written never fails the open itself. */
   const remember = (path: string, kind: RecentFile['kind'], label?: string): void => {
@@ -213,99 +181,35 @@ export function createService(o: ServiceOptions): Service {
     return e;
   }
 
-  function plan(req: PreviewPruneRequest): { e: Entry; run: PlannedRun; preview: PlanPreview } {
-    const e = entry(req.modelId);
-    criterion(req.criterion);
-    if (req.criterion.startsWith('se-mean') && !e.stats) {
-      throw new UserError(`The ${req.criterion} criterion ranks channels by their gates: run the statistics first (Start → Run statistics).`);
-    }
-    if (req.residual !== 'freeze' && req.residual !== 'couple') throw new UserError('Residual must be freeze or couple.');
-    for (const k of ['roundTo', 'minChannels'] as const) {
-      if (!Number.isInteger(req[k]) || req[k] < 1) throw new UserError(`${k === 'roundTo' ? 'Round-to' : 'Min channels'} must be a whole number ≥ 1.`);
-    }
-    const run = planPruneRun(
-      e.graph,
-      e.info.source,
-      { criterion: req.criterion, residual: req.residual, target: toTarget(req.target), minChannels: req.minChannels, roundTo: req.roundTo, seed: e.info.statsData?.seed ?? 0 },
-      e.stats ? { stats: e.stats } : {},
-    );
-    const preview: PlanPreview = {
-      model: e.info.source,
-      criterion: req.criterion,
-      paramsBefore: run.plan.params.before,
-      paramsAfter: run.plan.params.after,
-      macsBefore: run.plan.macs.before,
-      macsAfter: run.plan.macs.after,
-      groups: withGates(run),
-      frozen: run.frozen,
-      warnings: run.plan.warnings,
-      notes: run.notes,
-    };
-    return { e, run, preview };
-  }
+  /** A model as a job gets it. */
+  const work = (e: Entry): WorkModel => ({ info: e.info, graph: e.graph, fileBytes: e.fileBytes, ...(e.stats ? { stats: e.stats } : {}) });
 
   async function statsJob(req: ApiMethods['runStats']['request'], ctx: JobContext) {
     const e = entry(req.modelId);
-    checkData(req);
-    const { ds, idx } = await openData(req, e.graph);
+    const r = await host.run('stats', { model: work(e), req }, ctx);
     if (isFolder(req.data)) remember(req.data, 'data');
-    ctx.check();
-    const r = await collectStats(e.graph, ds, idx, { model: e.info.source, modelHash: e.info.hash, seed: req.seed, engine: 'auto', progress: ctx.progress });
-    ctx.check();
     e.stats = r.stats;
     const summary = statsSummary(r.stats);
-    e.info = { ...e.info, stats: summary, classNames: ds.classes, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
-    return { modelId: e.info.id, stats: summary, classNames: ds.classes, skipped: r.run.skipped.length, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
+    e.info = { ...e.info, stats: summary, classNames: r.classNames, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
+    return { modelId: e.info.id, stats: summary, classNames: r.classNames, skipped: r.skipped, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
   }
 
   async function pruneJob(req: ApiMethods['prune']['request'], ctx: JobContext) {
-    const { e, run, preview } = plan(req);
-    if (req.fold.mode !== 'none' && !e.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
-    const fold = { mode: req.fold.mode, constantThreshold: req.fold.constant, identityThreshold: req.fold.identity };
-    ctx.progress.update('cutting channels', 0, 1);
-    const applied = applyPruneRun(e.graph, run, fold, e.stats);
-    ctx.check();
-    let evalData: { ds: Dataset; idx: number[] } | undefined;
-    if (e.info.statsData) evalData = await openData(e.info.statsData, e.graph, 'test');
-    const top1 = async (g: Graph, label: string) =>
-      evalData ? (await evaluate(g, evalData.ds, evalData.idx, { engine: 'auto', progress: { update: (_l, d, t) => ctx.progress.update(label, d, t), done: () => {} } })).top1 : null;
-    const top1Before = await top1(e.graph, 'accuracy before');
-    const top1Pruned = await top1(applied.pruned, 'accuracy after cutting');
-    const top1After = applied.graph === applied.pruned ? top1Pruned : await top1(applied.graph, 'accuracy after SE folding');
-    const seBlocks = [];
-    for (const dec of applied.decisions) {
-      let accuracyChange: number | null = null;
-      if (dec.decision !== 'keep' && evalData && top1Pruned !== null) accuracyChange = (await top1(applied.foldOnly(dec.block), `accuracy of ${dec.block} alone`))! - top1Pruned;
-      seBlocks.push({ ...dec, accuracyChange });
-    }
-    ctx.check();
-    const after = costReport(applied.graph);
-    const report: PruneReport = {
-      ...preview,
-      paramsAfter: after.params,
-      macsAfter: after.macs,
-      paramsAfterPruning: run.plan.params.after,
-      macsAfterPruning: run.plan.macs.after,
-      top1Before,
-      top1Pruned,
-      top1After,
-      evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
-      seBlocks,
-    };
-    const graph: Graph = { ...applied.graph, meta: { ...applied.graph.meta, prunedFrom: e.info.source, prunedFromHash: e.info.hash } };
+    const e = entry(req.modelId);
+    const r = await host.run('prune', { model: work(e), req }, ctx);
     const model = add(
-      graph,
+      r.graph,
       `${e.info.source} (pruned)`,
-      graphHash(graph),
+      graphHash(r.graph),
       {
         preprocessing: e.info.preprocessing,
         parent: e.info.id,
         ...(e.info.classNames ? { classNames: e.info.classNames } : {}),
         ...(e.info.statsData ? { statsData: e.info.statsData } : {}),
       },
-      applied.stats,
+      r.stats,
     );
-    return { model, report };
+    return { model, report: r.report };
   }
 
   async function open(arg: string, label?: string): Promise<ModelInfo> {
@@ -332,9 +236,11 @@ export function createService(o: ServiceOptions): Service {
       checkData(req);
       return jobs.start('stats', (ctx) => statsJob(req, ctx));
     },
-    previewPrune: async (req) => plan(req).preview,
+    previewPrune: async (req) => planFor(work(entry(req.modelId)), req).preview,
     prune: async (req) => {
-      plan(req); // settings errors answer the call itself
+      const e = entry(req.modelId);
+      planFor(work(e), req); // settings errors answer the call itself
+      if (req.fold.mode !== 'none' && !e.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
       return jobs.start('prune', (ctx) => pruneJob(req, ctx));
     },
     undo: async (req) => {
@@ -348,14 +254,14 @@ export function createService(o: ServiceOptions): Service {
       if (ids.length < 2) throw new UserError('Choose at least two models to compare.');
       const ms = ids.map(entry);
       checkData(req.data);
-      return jobs.start('compare', async (ctx) => ({ modelIds: ids, report: await compareJob(ms, req.data, req.latency !== false, openData, ctx) }));
+      return jobs.start('compare', async (ctx) => ({ modelIds: ids, report: await host.run('compare', { models: ms.map(work), data: req.data, latency: req.latency !== false }, ctx) }));
     },
     exportFormats: async () => exportFormats(),
     exportModel: async (req) => {
       const e = entry(req.modelId);
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
-      return jobs.start('export', async (ctx) => ({ modelId: e.info.id, files: await exportJob(e, req, openData, ctx, openedFiles()) }));
+      return jobs.start('export', async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
     },
     trainBackend: async () => chooseBackend(),
     finetune: async (req) => {
@@ -364,7 +270,7 @@ export function createService(o: ServiceOptions): Service {
       checkData(req.data);
       checkFinetune(req);
       return jobs.start('finetune', async (ctx) => {
-        const r = await finetuneJob(e, teacher, req, openData, ctx);
+        const r = await host.run('finetune', { model: work(e), ...(teacher ? { teacher: work(teacher) } : {}), req }, ctx);
         const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
         const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
         return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend };
@@ -386,6 +292,9 @@ export function createService(o: ServiceOptions): Service {
       if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');
       return recent?.remove(req.path, req.kind) ?? [];
     },
-    close: () => jobs.cancelAll(),
+    close: () => {
+      jobs.cancelAll();
+      host.close();
+    },
   };
 }

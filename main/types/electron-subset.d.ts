@@ -135,7 +135,29 @@ export interface WebUtils {
   getPathForFile(file: File): string;
 }
 
+export interface ForkOptions {
+  env?: Record<string, string | undefined>;
+  execArgv?: string[];
+  cwd?: string;
+  stdio?: 'pipe' | 'ignore' | 'inherit' | Array<'pipe' | 'ignore' | 'inherit'>;
+  serviceName?: string;
+}
+
+export interface UtilityProcess {
+  readonly pid: number | undefined;
+  postMessage(message: unknown): void;
+  kill(): boolean;
+  on(event: 'message', listener: (message: unknown) => void): this;
+  on(event: 'exit', listener: (code: number) => void): this;
+  on(event: 'spawn', listener: () => void): this;
+}
+
+export interface UtilityProcessModule {
+  fork(modulePath: string, args?: string[], options?: ForkOptions): UtilityProcess;
+}
+
 export const app: App;
+export const utilityProcess: UtilityProcessModule;
 export const dialog: Dialog;
 export const webUtils: WebUtils;
 export const ipcMain: IpcMain;
