@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openDataset, sampleIndices } from '../app/data/index.js';
+import { SHIPPED_FASHION_MNIST } from '../app/data/builtin.js';
+import type { Preprocessing } from '../app/model/ir.js';
 import type { EvalBatch } from './verify/measure.js';
 import type { ExportArtifact, Exporter } from './types.js';
 import { writeArtifact } from './write-output.js';
@@ -17,6 +19,28 @@ export async function fashion(split: 'train' | 'test', limit: number, batch = 10
   for await (const b of ds.batches(idx, batch)) out.push({ x: b.x, y: b.y, n: b.y.length });
   return out;
 }
+
+/**
+ * Class-balanced Fashion-MNIST images from the subset shipped in app/data/builtin (6,000 train,
+ * 2,000 test), whether or not Debian's full copy is installed: the same images on every machine.
+ */
+export async function shippedFashion(preprocess: Preprocessing, split: 'train' | 'test', limit: number, batch = 100): Promise<EvalBatch[]> {
+  const ds = await openDataset({ data: 'fashion-mnist', split, dataDir: SHIPPED_FASHION_MNIST, preprocess });
+  const idx = sampleIndices(await ds.labels(), limit, 0);
+  const out: EvalBatch[] = [];
+  for await (const b of ds.batches(idx, batch)) out.push({ x: b.x, y: b.y, n: b.y.length });
+  return out;
+}
+
+/**
+ * int8 file size bound (fraction of the same format's fp32 file) where 30 % is not reachable;
+ * bench/RESULTS.md ("Export (issue 5)") shows the arithmetic for each entry.
+ */
+export const INT8_SIZE_BOUND: Record<string, Record<string, number>> = {
+  onnx: { 'se-shufflenet-demo': 0.312 },
+  tflite: { 'se-mobilenet-demo-fmnist': 0.36, 'se-shufflenetv2-demo-fmnist': 0.325 },
+  tfjs: { 'se-shufflenet-demo': 0.335 },
+};
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'seprune-export-test-'));

@@ -160,15 +160,21 @@ export function applyQdq(model: ModelProto, plan: QdqPlan, ranges: Map<string, T
 
   // Activations: Q/DQ right after the producer; consumers read the dequantized copy.
   const deq = new Map<string, string>();
+  // One zero-point initializer per distinct value (most are 0 after a ReLU). The zero point is
+  // not left out although the spec allows it: onnxruntime's QDQ graph transformers then leave a
+  // dangling input and the model fails to load (measured with onnxruntime 1.30).
+  const zeroPoints = new Map<number, string>();
   const qdqFor = (t: string): NodeProto[] => {
     const p = params.get(t)!;
     const { s, z, q, d } = act.get(t)!;
     deq.set(t, d);
-    newInits.push(
-      { name: s, dims: [], data_type: DataType.FLOAT, raw_data: f32Bytes(new Float32Array([p.scale])) },
-      { name: z, dims: [], data_type: DataType.UINT8, raw_data: new Uint8Array([p.zeroPoint]) },
-    );
-    return [{ op_type: 'QuantizeLinear', input: [t, s, z], output: [q], attribute: [] }, dq([q, s, z], d)];
+    newInits.push({ name: s, dims: [], data_type: DataType.FLOAT, raw_data: f32Bytes(new Float32Array([p.scale])) });
+    let zp = zeroPoints.get(p.zeroPoint);
+    if (zp === undefined) {
+      zeroPoints.set(p.zeroPoint, (zp = z));
+      newInits.push({ name: z, dims: [], data_type: DataType.UINT8, raw_data: new Uint8Array([p.zeroPoint]) });
+    }
+    return [{ op_type: 'QuantizeLinear', input: [t, s, zp], output: [q], attribute: [] }, dq([q, s, zp], d)];
   };
   const ref = (t: string): string => deq.get(t) ?? t;
   const nodes: NodeProto[] = [...weightNodes];
