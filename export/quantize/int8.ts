@@ -69,7 +69,7 @@ export function quantizeUint8Affine(w: Float32Array): { q: Uint8Array; scale: nu
     if (v > max) max = v;
   }
   if (!(max > min)) return { q: new Uint8Array(w.length), scale: 1, min: Number.isFinite(min) ? min : 0 };
-  const scale = (max - min) / 255;
+  const scale = Math.fround((max - min) / 255);
   const q = new Uint8Array(w.length);
   for (let i = 0; i < w.length; i++) q[i] = Math.max(0, Math.min(255, Math.round((w[i] - min) / scale)));
   return { q, scale, min };

@@ -1,9 +1,11 @@
 /**
  * TF.js weight manifest and shards: weights in manifest order, concatenated little-endian and cut
  * into 4 MiB shard files (`group1-shard{i}of{n}.bin`, as tfjs-converter names them). Weight
- * quantization per the TF.js weights-manifest spec: `{dtype: 'float16'}` stores half floats;
- * `{dtype: 'uint8', scale, min}` stores q with w ≈ q · scale + min. Only float tensors of rank ≥ 2
- * are quantized (kernels); biases, per-channel vectors and scalars stay float32.
+ * quantization per the TF.js weights-manifest spec (tfjs-core's WeightsManifestEntry):
+ * `{dtype: 'float16'}` stores half floats; `{dtype: 'uint8', scale, min}` stores q with
+ * w ≈ q · scale + min, one (scale, min) per tensor. Like tfjs-converter's --quantize_uint8 /
+ * --quantize_float16, every float32 weight is quantized — kernels, biases and per-channel
+ * vectors — except those under {@link MIN_QUANTIZED} elements (scalars, tiny vectors).
  */
 import { toHalfBytes } from '../quantize/float16.js';
 import { quantizeUint8Affine } from '../quantize/int8.js';
@@ -15,7 +17,7 @@ export interface ManifestEntry {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
-  quantization?: { dtype: 'float16' } | { dtype: 'uint8'; scale: number; min: number; original_dtype: 'float32' };
+  quantization?: { dtype: 'float16' } | { dtype: 'uint8'; scale: number; min: number };
 }
 
 export interface ManifestGroup {
@@ -33,18 +35,38 @@ function bytesOf(a: Float32Array | Int32Array): Uint8Array {
   return out;
 }
 
+/**
+ * The shortest decimal that reads back as the same float32: TF.js keeps weights in float32, so
+ * the 17 digits of a double would only lengthen model.json (by ~16 bytes per quantized weight).
+ */
+export function shortF32(v: number): number {
+  const f = Math.fround(v);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(f.toPrecision(p));
+    if (Math.fround(s) === f) return s;
+  }
+  return Number(f.toPrecision(9));
+}
+
+/**
+ * Float32 weights with fewer elements stay float32: the manifest's quantization entry (~35 bytes
+ * for float16, ~50 for uint8 with its scale and min) would cost more than the 2–3 bytes per
+ * element it saves.
+ */
+export const MIN_QUANTIZED = 32;
+
 export function encodeWeights(weights: TfWeight[], quant: WeightQuant): { manifest: ManifestGroup[]; shards: { name: string; data: Uint8Array }[] } {
   const entries: ManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
   for (const w of weights) {
     const e: ManifestEntry = { name: w.name, shape: w.shape, dtype: w.dtype };
-    const quantize = w.dtype === 'float32' && w.shape.length >= 2 && quant !== 'none';
+    const quantize = w.dtype === 'float32' && quant !== 'none' && w.data.length >= MIN_QUANTIZED;
     if (quantize && quant === 'float16') {
       e.quantization = { dtype: 'float16' };
       chunks.push(toHalfBytes(w.data as Float32Array));
     } else if (quantize && quant === 'uint8') {
       const q = quantizeUint8Affine(w.data as Float32Array);
-      e.quantization = { dtype: 'uint8', scale: q.scale, min: q.min, original_dtype: 'float32' };
+      e.quantization = { dtype: 'uint8', scale: shortF32(q.scale), min: shortF32(q.min) };
       chunks.push(q.q);
     } else {
       chunks.push(bytesOf(w.data));
