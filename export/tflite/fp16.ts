@@ -14,7 +14,7 @@ export function fp16Model(plan: Plan, description: string, metadata: Record<stri
   const dequant: TfliteOperator[] = [];
   plan.tensors.forEach((t, i) => {
     if (!t.f32 || t.role === 'pad-value') return;
-    const half = tensors.push({ name: `${t.name}/fp16`, shape: t.shape, type: TensorType.FLOAT16, data: toHalfBytes(t.f32) }) - 1;
+    const half = tensors.push({ name: t.name && `${t.name}/fp16`, shape: t.shape, type: TensorType.FLOAT16, data: toHalfBytes(t.f32) }) - 1;
     tensors[i] = { name: t.name, shape: t.shape, type: TensorType.FLOAT32 };
     dequant.push({ op: Op.DEQUANTIZE, version: opVersion(Op.DEQUANTIZE, false, true), inputs: [half], outputs: [i] });
   });

@@ -107,7 +107,7 @@ export function int8Model(
     if (t.fixedQuant && !floatAct(i)) {
       const prev = groupFixed.get(root);
       if (prev && (prev.scale !== t.fixedQuant.scale || prev.zeroPoint !== t.fixedQuant.zeroPoint)) {
-        throw new Error(`tflite int8: tensors tied to ${t.name} need different fixed parameters`);
+        throw new Error(`tflite int8: tensors tied to tensor ${i} need different fixed parameters`);
       }
       groupFixed.set(root, t.fixedQuant);
     }
@@ -124,7 +124,7 @@ export function int8Model(
     const fixed = groupFixed.get(root);
     if (fixed) return fixed;
     const r = groupRange.get(root);
-    if (!r) throw new Error(`tflite int8: no calibration range reaches tensor ${T[i].name}`);
+    if (!r) throw new Error(`tflite int8: no calibration range reaches tensor ${i}`);
     return int8Params(r);
   };
 
@@ -176,7 +176,7 @@ export function int8Model(
       return;
     }
     const k = consumerOf.get(i);
-    if (k === undefined) throw new Error(`tflite int8: constant ${t.name} has no reader`);
+    if (k === undefined) throw new Error(`tflite int8: constant tensor ${i} has no reader`);
     const bias = t.role === 'bias' ? correctedBias(k, t.f32) : t.f32;
     if (floatOps.has(k)) {
       tensors[i] = { name: t.name, shape: t.shape, type: TensorType.FLOAT32, data: f32Bytes(bias) };
@@ -225,7 +225,8 @@ export function int8Model(
     const have = twins.get(key);
     if (have !== undefined) return have;
     const t = tensors[i];
-    const twin = tensors.push(toFloat ? { name: `${t.name}/f`, shape: t.shape, type: TensorType.FLOAT32 } : { name: `${t.name}/q`, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) }) - 1;
+    const name = t.name && `${t.name}/${toFloat ? 'f' : 'q'}`;
+    const twin = tensors.push(toFloat ? { name, shape: t.shape, type: TensorType.FLOAT32 } : { name, shape: t.shape, type: TensorType.INT8, quant: q(act(i)) }) - 1;
     const op: TfliteOperator = toFloat
       ? { op: Op.DEQUANTIZE, version: opVersion(Op.DEQUANTIZE, true), inputs: [i], outputs: [twin] }
       : { op: Op.QUANTIZE, version: opVersion(Op.QUANTIZE, true), inputs: [i], outputs: [twin], options: { type: 'Empty', table: 'QuantizeOptions' } };

@@ -209,13 +209,14 @@ function quantization(b: Builder, q: QuantParams, shared: Shared): number {
 /** table Tensor { shape (0); type (1); buffer:uint (2); name (3); quantization (4); is_variable (5); sparsity (6); shape_signature (7); has_rank (8) } */
 function tensor(b: Builder, t: TfliteTensor, bufferIndex: number, shared: Shared): number {
   const shape = shared.get(`shape:${t.shape.join(',')}`, () => intVector(b, t.shape));
-  const name = b.createString(t.name);
+  // An empty name is left out (the field is optional; the interpreter reads it as "").
+  const name = t.name ? b.createString(t.name) : 0;
   const q = t.quant ? quantization(b, t.quant, shared) : 0;
   b.startObject(9);
   b.addFieldOffset(0, shape, 0);
   b.addFieldInt8(1, t.type, 0);
   b.addFieldInt32(2, bufferIndex, 0);
-  b.addFieldOffset(3, name, 0);
+  if (name) b.addFieldOffset(3, name, 0);
   if (q) b.addFieldOffset(4, q, 0);
   b.addFieldInt8(8, 1, 0); // has_rank
   return b.endObject();
