@@ -102,6 +102,10 @@ test('upload: an ONNX file and a TF.js model.json with its shards open; both lan
         ['model', 'se-resnet.onnx', true],
       ],
     );
+    // Reopening an uploaded file by its path keeps its name in the list.
+    await call<ModelInfo>('openModel', { model: onnx.json.source });
+    assert.deepEqual((await call<RecentFile[]>('recentFiles')).map((r) => r.label), ['se-resnet.onnx', 'model.json']);
+
     // Only the two upload folders, no leftovers of the incoming ones.
     assert.equal(readdirSync(s.sessionDir).filter((n) => n.startsWith('upload-')).length, 2);
     assert.deepEqual(readdirSync(s.sessionDir).filter((n) => n.startsWith('.')), []);

@@ -60,11 +60,13 @@ export class RecentFiles {
     return this.read().map((x) => ({ ...x, exists: existsSync(x.path) }));
   }
 
-  /** Puts `path` at the top (once per kind); returns the new list. */
+  /** Puts `path` at the top (once per kind; its label kept when none is given); returns the new list. */
   add(path: string, kind: RecentFile['kind'], label?: string, now = new Date()): RecentFile[] {
     const abs = resolve(path);
-    const rest = this.read().filter((x) => !(x.path === abs && x.kind === kind));
-    this.write([{ path: abs, kind, openedAt: now.toISOString(), ...(label ? { label } : {}) }, ...rest].slice(0, MAX_RECENT));
+    const items = this.read();
+    const same = (x: Stored): boolean => x.path === abs && x.kind === kind;
+    const keep = label ?? items.find(same)?.label;
+    this.write([{ path: abs, kind, openedAt: now.toISOString(), ...(keep ? { label: keep } : {}) }, ...items.filter((x) => !same(x))].slice(0, MAX_RECENT));
     return this.list();
   }
 
