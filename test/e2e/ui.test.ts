@@ -2,7 +2,8 @@
  * End to end in a real browser: the renderer build served by the browser host
  * (app/api/server.ts), driven in Debian's Chromium through playwright-core. Opens a TF.js
  * model.json with its two weight shards through the file input (an upload) and an ONNX file by
- * a dropped File, sees both under Recent models after a reload; opens zoo:se-mobilenet-demo,
+ * a dropped File, sees both under Recent models after a reload; opens an ONNX fixture through the
+ * Open… dialog (a folder entered with the keyboard); opens zoo:se-mobilenet-demo,
  * picks the Fashion-MNIST folder in the app's own folder dialog, gathers gate statistics on 200
  * of its images, checks the
  * heatmap's channel count against the model summary, previews a 50% MACs prune and checks the
@@ -89,7 +90,7 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByTestId('file-input').setInputFiles(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'].map((n) => join(KERAS, n)));
     await page.getByTestId('diagram').waitFor({ timeout: 20_000 });
     assert.match(await page.getByTestId('current-model').innerText(), /model\.json$/);
-    assert.ok((await page.getByTestId('current-model').innerText()).includes(server.sessionDir), 'stored in the session folder');
+    assert.ok((await page.getByTestId('current-model').getAttribute('data-source'))!.startsWith(server.sessionDir), 'stored in the session folder');
 
     // Drop an ONNX file on the window.
     await page.getByRole('tab', { name: 'Start' }).click();
@@ -110,7 +111,26 @@ test('browser mode: upload and drop model files, see them in recent files after 
     assert.deepEqual(await page.locator('[data-testid=recent-model] .name').allInnerTexts(), ['se-resnet-ts13.onnx', 'model.json']);
     await shot(page, '0-start-recent');
     await page.getByRole('button', { name: 'Open model.json' }).click();
-    await page.getByTestId('current-model').filter({ hasText: /model\.json$/ }).waitFor();
+    // An uploaded model shows by its own name, not its path in the session folder.
+    await page.getByTestId('current-model').filter({ hasText: /^model\s+model\.json$/ }).waitFor();
+    await page.getByRole('tab', { name: 'Start' }).click();
+
+    // Open… in browser mode: the app's dialog over the server's files; a folder opens with Enter.
+    await page.getByTestId('open-dialog').click();
+    await page.getByTestId('file-dialog').waitFor();
+    await page.getByTestId('file-dialog-path').fill(join(root, 'app', 'import'));
+    await page.getByTestId('file-dialog-path').press('Enter');
+    const fixturesEntry = page.locator('[data-testid=file-dialog-entries] button[data-name=fixtures]');
+    await fixturesEntry.focus();
+    await fixturesEntry.press('Enter');
+    const onnxEntry = page.locator('[data-testid=file-dialog-entries] button[data-name="mobilenetv3-ts13.onnx"]');
+    await onnxEntry.click();
+    assert.equal(await page.locator('[data-testid=file-dialog-entries] button[data-type=model]').count() >= 6, true, 'the fixtures folder lists its .onnx files');
+    assert.equal(await page.locator('[data-testid=file-dialog-entries] button[data-name="keras-se"]').getAttribute('data-type'), 'folder');
+    await shot(page, '1a-open-dialog', false);
+    await page.getByTestId('file-dialog-choose').click();
+    await page.getByTestId('current-model').filter({ hasText: /mobilenetv3-ts13\.onnx$/ }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('file-dialog').count(), 0);
     await page.getByRole('tab', { name: 'Start' }).click();
 
     // A mistake shows as one readable sentence, and can be dismissed.
