@@ -21,7 +21,14 @@ const api = {
   },
   desktop: {
     showOpenDialog: (req: OpenDialogRequest) => ipcRenderer.invoke(OPEN_DIALOG_CHANNEL, req),
-    pathForFile: (file: Blob): string => (file instanceof File ? webUtils.getPathForFile(file) : ''),
+    // No instanceof check: a File from the page's world is not an instance of this world's File.
+    pathForFile: (file: Blob): string => {
+      try {
+        return webUtils.getPathForFile(file as File);
+      } catch {
+        return '';
+      }
+    },
   },
 } as unknown as RendererApi;
 
