@@ -233,6 +233,7 @@ export function openFiles(files: File[]): Promise<void> {
     const desktop = getApi().desktop;
     const path = desktop?.pathForFile(models[0]);
     if (path) opened(await getApi().openModel({ model: path }));
+    else if (desktop) throw new Error(`${models[0].name} has no path on this machine (was it dragged from a web page?); save it to a folder and open it with Open….`);
     else {
       ui.busy = `Uploading ${label} (${(files.reduce((a, f) => a + f.size, 0) / 1e6).toFixed(1)} MB)…`;
       opened(await uploadModel(files));
