@@ -3,7 +3,7 @@
  * (app/api/server.ts), driven in Debian's Chromium through playwright-core. Opens a TF.js
  * model.json with its two weight shards through the file input (an upload) and an ONNX file by
  * a dropped File, sees both under Recent models after a reload; opens an ONNX fixture through the
- * Open… dialog (a folder entered with the keyboard); opens zoo:se-mobilenet-demo,
+ * Open… dialog (a folder entered with the keyboard); opens zoo:se-mobilenet-demo-fmnist (trained),
  * picks the Fashion-MNIST folder in the app's own folder dialog, gathers gate statistics on 200
  * of its images, checks the
  * heatmap's channel count against the model summary, previews a 50% MACs prune and checks the
@@ -30,7 +30,7 @@ import { SHIPPED_FASHION_MNIST, SYSTEM_FASHION_MNIST } from '../../app/data/buil
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const MODEL = 'zoo:se-mobilenet-demo';
+const MODEL = 'zoo:se-mobilenet-demo-fmnist'; // trained, so every view shows real data
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-artifacts', 'ui');
 const KERAS = join(root, 'app', 'import', 'fixtures', 'keras-se');
@@ -140,7 +140,7 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByTestId('error').filter({ hasText: 'Model file /no/such/model.onnx does not exist.' }).waitFor();
     await page.getByRole('button', { name: 'Dismiss the error' }).click();
     assert.deepEqual(pageErrors.splice(0), ['POST /api/openModel answered 400']);
-    await page.getByRole('button', { name: `Open ${MODEL}` }).click();
+    await page.getByRole('button', { name: `Open ${MODEL}`, exact: true }).click();
 
     // Model: the diagram before statistics.
     await page.getByTestId('diagram').waitFor();
