@@ -63,6 +63,9 @@ interface NodeContext {
   /** SE names whose gate values are wanted, and where they go. */
   gates: Map<string, tf.Tensor>;
   gateWanted: Set<string>;
+  /** Training: batch-norm nodes that apply the ReLU of the one node reading them, and those ReLU nodes (which then pass their input on). */
+  bnRelu: Set<string>;
+  reluDone: Set<string>;
 }
 
 function runNode(node: Node, ins: tf.Tensor[], ctx: NodeContext): tf.Tensor[] {
@@ -77,7 +80,7 @@ function runNode(node: Node, ins: tf.Tensor[], ctx: NodeContext): tf.Tensor[] {
       if (!ctx.training) {
         return [batchNormInfer(x, { gamma, beta, mean: need(w, node, 'mean'), variance: need(w, node, 'variance') }, node.attrs.epsilon)];
       }
-      const r = batchNormTrain(x, gamma, beta, node.attrs.epsilon);
+      const r = batchNormTrain(x, gamma, beta, node.attrs.epsilon, ctx.bnRelu.has(node.name));
       if (ctx.params) {
         const m = node.attrs.momentum;
         const runMean = ctx.params.get(node.name, 'mean');
@@ -89,6 +92,7 @@ function runNode(node: Node, ins: tf.Tensor[], ctx: NodeContext): tf.Tensor[] {
       return [r.y];
     }
     case 'activation':
+      if (ctx.reluDone.has(node.name)) return [x];
       return [activation(x, node.attrs.fn, node.attrs.alpha, node.attrs.beta)];
     case 'se': {
       const r = squeezeExcite(
@@ -148,6 +152,23 @@ function checkCapture(g: Graph, capture: string[]): void {
   }
 }
 
+/**
+ * Training: a batch norm whose output only a ReLU reads (and nobody captures) applies that ReLU
+ * itself, so the fused cpu kernel (kernels/batchnorm.ts) saves the ReLU's output and gradient.
+ */
+function fuseBnRelu(g: Graph, readers: Map<string, number>, keep: Set<string>, ctx: NodeContext): void {
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of outputNames(n)) producer.set(o, n);
+  for (const n of g.nodes) {
+    if (n.kind !== 'activation' || n.attrs.fn !== 'relu' || n.inputs.length !== 1) continue;
+    const input = n.inputs[0];
+    const bn = producer.get(input);
+    if (bn?.kind !== 'batchnorm' || readers.get(input) !== 1 || keep.has(input)) continue;
+    ctx.bnRelu.add(bn.name);
+    ctx.reluDone.add(n.name);
+  }
+}
+
 /** Forward pass; weights come from `params` (tf.Variables, see params.ts) when given, else constants made from the IR. In training mode, BN uses batch stats and updates the moving averages held in `params`. */
 export function forward(g: Graph, x: tf.Tensor4D, opts: ForwardOptions = {}, params?: ParamStore): ForwardResult {
   checkInput(g, x);
@@ -157,12 +178,13 @@ export function forward(g: Graph, x: tf.Tensor4D, opts: ForwardOptions = {}, par
   const gateWanted = new Set(capture.filter((c) => c.startsWith(GATE_PREFIX)).map((c) => c.slice(GATE_PREFIX.length)));
 
   const flat = tf.tidy(() => {
-    const ctx: NodeContext = { training, params, w: weightSource(params), gates: new Map(), gateWanted };
+    const ctx: NodeContext = { training, params, w: weightSource(params), gates: new Map(), gateWanted, bnRelu: new Set(), reluDone: new Set() };
     const env = new Map<string, tf.Tensor>([[g.inputs[0].name, x]]);
     // Inference frees each intermediate after its last reader (training leaves that to tidy).
     const keep = new Set<string>([g.inputs[0].name, ...g.outputs, ...capture]);
     const readers = new Map<string, number>();
     for (const n of g.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+    if (training) fuseBnRelu(g, readers, keep, ctx);
 
     for (const node of g.nodes) {
       const ins = node.inputs.map((i) => {

@@ -139,13 +139,14 @@ export function batchNormInfer(x: tf.Tensor, w: BatchNormWeights, epsilon: numbe
 /**
  * Training batch norm: normalises with the batch mean and biased variance over all axes but
  * the last, and returns the batch mean and the unbiased variance (what PyTorch folds into its
- * running statistics).
+ * running statistics). With `relu`, y is max(batch norm, 0) (one fused kernel on cpu).
  */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
+  relu = false,
 ): { y: tf.Tensor; mean: tf.Tensor; unbiasedVar: tf.Tensor } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const C = x.shape[x.rank - 1];
@@ -153,15 +154,15 @@ export function batchNormTrain(
   const fusable = x.dtype === 'float32' && [gamma, beta].every((t) => t.dtype === 'float32' && t.rank === 1 && t.size === C);
   if (fusable && fusedBatchNormAvailable()) {
     // One forward and one gradient kernel (kernels/batchnorm.ts) instead of ~25 element-wise ops.
-    const [y, mean, variance] = fusedBatchNormTrain(x, gamma, beta, epsilon);
+    const [y, mean, variance] = fusedBatchNormTrain(x, gamma, beta, epsilon, relu);
     return { y, mean, unbiasedVar: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
   }
   const mean = tf.mean(x, axes);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), axes);
-  const y = tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+  const normed = tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
   const unbiasedVar = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-  return { y, mean, unbiasedVar };
+  return { y: relu ? tf.relu(normed) : normed, mean, unbiasedVar };
 }
 
 export interface SeAttrs {

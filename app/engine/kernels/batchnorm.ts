@@ -4,12 +4,15 @@
  * allocates a full-size output (first-touch page faults dominate them), these allocate one.
  *
  * Over x viewed as [M, C] (C the last axis, M every other element):
- *   forward:  mean = Σx / M, var = Σ(x − mean)² / M (biased), y = (x − mean)·γ/√(var + ε) + β
+ *   forward:  mean = Σx / M, var = Σ(x − mean)² / M (biased, from shifted sums of x and x² in
+ *             one pass), y = (x − mean)·γ/√(var + ε) + β
  *   gradient: with k = γ/√(var + ε), given dy and the gradients dmean, dvar reaching the two
  *             statistics outputs (zeros when unused):
  *             dβ = Σdy, dγ = Σdy·(x − mean)/√(var + ε),
  *             dx = k·dy − (k/M)·dβ − (k/(var + ε)/M)·Σdy·(x − mean)·(x − mean) + dmean/M + 2·dvar·(x − mean)/M
- * Sums are carried in float64.
+ * Sums are carried in float64. With the attribute `relu` the forward also applies max(·, 0) and
+ * the gradient first zeroes dy where y = 0 (NaN stays NaN, as tfjs' ReLU gradient): the
+ * conv → BN → ReLU pattern then costs no separate ReLU op, output or gradient.
  *
  * `SePruneBatchNormTrain` (inputs x, gamma, beta; attr epsilon; outputs y, mean, variance) and
  * `SePruneBatchNormTrainGrad` are registered on the cpu backend with the other fast kernels
@@ -18,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { values, type FastKernel } from './conv-kernels.js';
+import { wasmGemm, type WasmGemm } from './wasm-gemm.js';
 
 export const BN_TRAIN = 'SePruneBatchNormTrain';
 export const BN_TRAIN_GRAD = 'SePruneBatchNormTrainGrad';
@@ -29,35 +33,68 @@ export function batchNormTrainForward(
   gamma: Float32Array,
   beta: Float32Array,
   epsilon: number,
+  relu = false,
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
+  const W = wasmGemm();
+  if (W && C % 4 === 0 && x.length > 0) return forwardWasm(W, x, C, gamma, beta, epsilon, relu);
   const n = x.length;
   const M = n / C;
+  // One pass for both moments, shifted by each channel's first value so that E[d²] − E[d]²
+  // does not cancel when the mean is large next to the spread (float64 throughout).
+  const shiftBy = new Float64Array(C);
+  if (M > 0) for (let c = 0; c < C; c++) shiftBy[c] = x[c];
   const s = new Float64Array(C);
-  for (let o = 0; o < n; ) for (let c = 0; c < C; c++, o++) s[c] += x[o];
-  const mean = new Float64Array(C);
-  for (let c = 0; c < C; c++) mean[c] = M > 0 ? s[c] / M : 0;
-  s.fill(0);
+  const q = new Float64Array(C);
   for (let o = 0; o < n; ) {
     for (let c = 0; c < C; c++, o++) {
-      const d = x[o] - mean[c];
-      s[c] += d * d;
+      const d = x[o] - shiftBy[c];
+      s[c] += d;
+      q[c] += d * d;
     }
+  }
+  const mean = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const m = M > 0 ? s[c] / M : 0;
+    mean[c] = shiftBy[c] + m;
+    s[c] = M > 0 ? Math.max(0, q[c] / M - m * m) : 0; // s now holds the biased variance
   }
   const variance = new Float32Array(C);
   const scale = new Float64Array(C);
   const shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
-    const v = M > 0 ? s[c] / M : 0;
+    const v = s[c];
     variance[c] = v;
     scale[c] = gamma[c] / Math.sqrt(v + epsilon);
     shift[c] = beta[c] - mean[c] * scale[c];
   }
   const y = new Float32Array(n);
-  for (let o = 0; o < n; ) for (let c = 0; c < C; c++, o++) y[o] = x[o] * scale[c] + shift[c];
+  if (relu) {
+    for (let o = 0; o < n; ) {
+      for (let c = 0; c < C; c++, o++) {
+        const v = x[o] * scale[c] + shift[c];
+        y[o] = v < 0 ? 0 : v;
+      }
+    }
+  } else {
+    for (let o = 0; o < n; ) for (let c = 0; c < C; c++, o++) y[o] = x[o] * scale[c] + shift[c];
+  }
   return { y, mean: Float32Array.from(mean), variance };
 }
 
-/** dx, dγ, dβ of the forward above (see the header for the formula). */
+/** dy where the forward's ReLU passed the value, 0 where it cut it, NaN where y is NaN. */
+function reluMasked(dy: Float32Array, y: Float32Array): Float32Array {
+  const out = new Float32Array(dy.length);
+  for (let i = 0; i < dy.length; i++) {
+    const v = y[i];
+    out[i] = v > 0 ? dy[i] : v !== v ? NaN : 0;
+  }
+  return out;
+}
+
+/**
+ * dx, dγ, dβ of the forward above (see the header for the formula); `y`, the forward's output,
+ * only when it applied ReLU.
+ */
 export function batchNormTrainBackward(
   dy: Float32Array,
   x: Float32Array,
@@ -68,14 +105,21 @@ export function batchNormTrainBackward(
   dmean: Float32Array,
   dvar: Float32Array,
   epsilon: number,
+  y?: Float32Array,
 ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
+  const W = wasmGemm();
+  if (W && C % 4 === 0 && x.length > 0) return backwardWasm(W, dy, x, C, gamma, mean, variance, dmean, dvar, epsilon, y);
   const n = x.length;
   const M = n / C;
   const sdy = new Float64Array(C);
   const sdyx = new Float64Array(C);
+  // With ReLU the gradient arriving before it is masked first; dx holds the masked values
+  // between the two passes (no extra buffer).
+  const dx = y ? reluMasked(dy, y) : new Float32Array(n);
+  const g0 = y ? dx : dy;
   for (let o = 0; o < n; ) {
     for (let c = 0; c < C; c++, o++) {
-      const g = dy[o];
+      const g = g0[o];
       sdy[c] += g;
       sdyx[c] += g * (x[o] - mean[c]);
     }
@@ -95,9 +139,113 @@ export function batchNormTrainBackward(
     a[c] = ac;
     b[c] = (M > 0 ? (-k[c] * sdy[c] + dmean[c]) / M : 0) - ac * mean[c];
   }
-  const dx = new Float32Array(n);
-  for (let o = 0; o < n; ) for (let c = 0; c < C; c++, o++) dx[o] = k[c] * dy[o] + a[c] * x[o] + b[c];
+  for (let o = 0; o < n; ) for (let c = 0; c < C; c++, o++) dx[o] = k[c] * g0[o] + a[c] * x[o] + b[c];
   return { dx, dgamma, dbeta };
+}
+
+// The same two kernels on the wasm module's SIMD passes (wasm-gemm.ts), for C a multiple of 4:
+// operands are copied into its memory, channel sums run four channels at a time in float32
+// over blocks of BLOCK pixels and are added up here in float64, and the element pass writes
+// in place over x (forward) or dy (gradient) before the result is copied out.
+
+const BLOCK = 256;
+
+/** Runs `sums` over all M pixels in blocks, returning the float64 totals of s1 and s2. */
+function blockSums(F: Float32Array, M: number, C: number, s1Off: number, s2Off: number, run: (p0: number, count: number) => void): [Float64Array, Float64Array] {
+  const S1 = new Float64Array(C);
+  const S2 = new Float64Array(C);
+  for (let p0 = 0; p0 < M; p0 += BLOCK) {
+    F.fill(0, s1Off, s1Off + C);
+    F.fill(0, s2Off, s2Off + C);
+    run(p0, Math.min(BLOCK, M - p0));
+    for (let c = 0; c < C; c++) {
+      S1[c] += F[s1Off + c];
+      S2[c] += F[s2Off + c];
+    }
+  }
+  return [S1, S2];
+}
+
+function wasmLayout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+  const at: number[] = [];
+  let end = 0;
+  for (const size of sizes) {
+    at.push(end);
+    end += (size + 3) & ~3;
+  }
+  return { F: new Float32Array(W.reserve(end * 4)), at };
+}
+
+function forwardWasm(W: WasmGemm, x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean) {
+  const n = x.length;
+  const M = n / C;
+  const { F, at } = wasmLayout(W, [n, C, C, C, C, C]);
+  const [xOff, centerOff, s1Off, s2Off, aOff, bOff] = at;
+  F.set(x, xOff);
+  // Sums of d = x − x[first pixel], so that E[d²] − E[d]² does not cancel.
+  F.set(x.subarray(0, C), centerOff);
+  const cb = C * 4;
+  const [S, Q] = blockSums(F, M, C, s1Off, s2Off, (p0, count) => {
+    const at4 = (xOff + p0 * C) * 4;
+    W.bnSums.fwd(at4, 0, 0, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
+  });
+  const mean = new Float32Array(C);
+  const variance = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const m = S[c] / M;
+    const v = Math.max(0, Q[c] / M - m * m);
+    const mu = F[centerOff + c] + m;
+    mean[c] = mu;
+    variance[c] = v;
+    const scale = gamma[c] / Math.sqrt(v + epsilon);
+    F[aOff + c] = scale;
+    F[bOff + c] = beta[c] - mu * scale;
+  }
+  W.bnApply[relu ? 'fwdRelu' : 'fwd'](xOff * 4, 0, 0, xOff * 4, M, cb, 0, aOff * 4, bOff * 4);
+  return { y: F.slice(xOff, xOff + n), mean, variance };
+}
+
+function backwardWasm(
+  W: WasmGemm,
+  dy: Float32Array,
+  x: Float32Array,
+  C: number,
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  dmean: Float32Array,
+  dvar: Float32Array,
+  epsilon: number,
+  y?: Float32Array,
+) {
+  const n = x.length;
+  const M = n / C;
+  const { F, at } = wasmLayout(W, [n, n, y ? n : 0, C, C, C, C, C, C]);
+  const [xOff, gOff, yOff, centerOff, s1Off, s2Off, kOff, aOff, bOff] = at;
+  F.set(x, xOff);
+  F.set(dy, gOff);
+  if (y) F.set(y, yOff);
+  F.set(mean, centerOff);
+  const cb = C * 4;
+  const mode = y ? 'bwdRelu' : 'bwd';
+  const [sdy, sdyx] = blockSums(F, M, C, s1Off, s2Off, (p0, count) => {
+    const o = p0 * C * 4;
+    W.bnSums[mode]((xOff * 4) + o, (gOff * 4) + o, (yOff * 4) + o, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
+  });
+  const dgamma = new Float32Array(C);
+  const dbeta = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const inv = 1 / Math.sqrt(variance[c] + epsilon);
+    dbeta[c] = sdy[c];
+    dgamma[c] = sdyx[c] * inv;
+    const k = gamma[c] * inv;
+    const ac = (-k * inv * inv * sdyx[c] + 2 * dvar[c]) / M;
+    F[kOff + c] = k;
+    F[aOff + c] = ac;
+    F[bOff + c] = (-k * sdy[c] + dmean[c]) / M - ac * mean[c];
+  }
+  W.bnApply[mode](xOff * 4, gOff * 4, yOff * 4, gOff * 4, M, cb, kOff * 4, aOff * 4, bOff * 4);
+  return { dx: F.slice(gOff, gOff + n), dgamma, dbeta };
 }
 
 function lastAxis(t: tf.TensorInfo): number {
@@ -114,18 +262,19 @@ export const batchNormKernels: Record<string, FastKernel> = {
     const bv = values(backend, beta);
     if (!xv || !gv || !bv) return null;
     const C = lastAxis(x);
-    const r = batchNormTrainForward(xv, C, gv, bv, Number(attrs.epsilon));
+    const r = batchNormTrainForward(xv, C, gv, bv, Number(attrs.epsilon), attrs.relu === true);
     return [backend.makeTensorInfo(x.shape, 'float32', r.y), backend.makeTensorInfo([C], 'float32', r.mean), backend.makeTensorInfo([C], 'float32', r.variance)];
   },
   [BN_TRAIN_GRAD]: ({ inputs, attrs = {} }, backend) => {
-    const { dy, x, gamma, mean, variance, dmean, dvar } = inputs;
-    const all = [dy, x, gamma, mean, variance, dmean, dvar];
+    const { dy, x, gamma, mean, variance, dmean, dvar, y } = inputs;
+    const relu = attrs.relu === true;
+    const all = [dy, x, gamma, mean, variance, dmean, dvar, ...(relu ? [y] : [])];
     if (!x || all.some((t) => !t)) return null;
     const v = all.map((t) => values(backend, t as tf.TensorInfo));
     if (v.some((a) => !a)) return null;
-    const [dyv, xv, gv, mv, vv, dmv, dvv] = v as Float32Array[];
+    const [dyv, xv, gv, mv, vv, dmv, dvv, yv] = v as Float32Array[];
     const C = lastAxis(x);
-    const r = batchNormTrainBackward(dyv, xv, C, gv, mv, vv, dmv, dvv, Number(attrs.epsilon));
+    const r = batchNormTrainBackward(dyv, xv, C, gv, mv, vv, dmv, dvv, Number(attrs.epsilon), relu ? yv : undefined);
     return [backend.makeTensorInfo(x.shape, 'float32', r.dx), backend.makeTensorInfo([C], 'float32', r.dgamma), backend.makeTensorInfo([C], 'float32', r.dbeta)];
   },
 };
@@ -134,11 +283,11 @@ export const batchNormKernels: Record<string, FastKernel> = {
 export const batchNormGradConfig: tf.GradConfig = {
   kernelName: BN_TRAIN,
   inputsToSave: ['x', 'gamma'],
-  outputsToSave: [false, true, true],
+  outputsToSave: [true, true, true],
   gradFunc: (dys, saved, attrs) => {
     const [dy, dmean, dvar] = dys as tf.Tensor[];
-    const [x, gamma, mean, variance] = saved;
-    const [dx, dgamma, dbeta] = tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x, gamma, mean, variance, dmean, dvar }, attrs) as tf.Tensor[];
+    const [x, gamma, y, mean, variance] = saved;
+    const [dx, dgamma, dbeta] = tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x, gamma, mean, variance, dmean, dvar, y }, attrs) as tf.Tensor[];
     return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
   },
 };
@@ -149,7 +298,7 @@ export function fusedBatchNormAvailable(): boolean {
   return tf.getKernel(BN_TRAIN, backend) !== undefined && tf.getKernel(BN_TRAIN_GRAD, backend) !== undefined;
 }
 
-/** Training batch norm through the fused kernel: y, batch mean, biased batch variance. */
-export function fusedBatchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(BN_TRAIN, { x, gamma, beta }, { epsilon }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+/** Training batch norm (then ReLU when `relu`) through the fused kernel: y, batch mean, biased batch variance. */
+export function fusedBatchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, relu = false): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(BN_TRAIN, { x, gamma, beta }, { epsilon, relu }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -125,7 +125,12 @@ const SIMD = {
   store: 0x0b,
   const: 0x0c,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Max: 0xe9,
+  f32x4Ne: 0x42,
+  f32x4Gt: 0x44,
+  bitselect: 0x52,
 } as const;
 
 /** memarg: alignment hint log2 and a constant offset. */
@@ -233,12 +238,21 @@ export function gemmModuleBytes(shared = false): Uint8Array {
 
   const gemmType = [0x60, ...vec(new Array(11).fill([I32])), 0];
   const rowsType = [0x60, ...vec(new Array(7).fill([I32])), 0];
-  const type = section(1, vec([gemmType, rowsType]));
+  const bnSumsType = [0x60, ...vec(new Array(8).fill([I32])), 0];
+  const bnApplyType = [0x60, ...vec(new Array(9).fill([I32])), 0];
+  const type = section(1, vec([gemmType, rowsType, bnSumsType, bnApplyType]));
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
-  const funcs = section(3, vec([[0], [1], [1]]));
-  const exports = section(7, vec([[...str('gemm'), 0x00, 0], [...str('gather'), 0x00, 1], [...str('scatterAdd'), 0x00, 2]]));
-  const code = section(10, [3, ...f.encode(), ...patchRows(false).encode(), ...patchRows(true).encode()]);
+  const bodies: [string, number, Body][] = [
+    ['gemm', 0, f],
+    ['gather', 1, patchRows(false)],
+    ['scatterAdd', 1, patchRows(true)],
+    ...BN_SUMS.map((mode): [string, number, Body] => [`bnSums_${mode}`, 2, bnSums(mode)]),
+    ...BN_APPLY.map((mode): [string, number, Body] => [`bnApply_${mode}`, 3, bnApply(mode)]),
+  ];
+  const funcs = section(3, vec(bodies.map(([, t]) => [t])));
+  const exports = section(7, vec(bodies.map(([name], i) => [...str(name), 0x00, i])));
+  const code = section(10, [...uleb(bodies.length), ...bodies.flatMap(([, , b]) => b.encode())]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
@@ -311,7 +325,121 @@ function patchRows(add: boolean): Body {
   return f;
 }
 
+const BN_SUMS = ['fwd', 'bwd', 'bwdRelu'] as const;
+const BN_APPLY = ['fwd', 'fwdRelu', 'bwd', 'bwdRelu'] as const;
+export type BnSumsMode = (typeof BN_SUMS)[number];
+export type BnApplyMode = (typeof BN_APPLY)[number];
+
+/** Pushes the gradient after a ReLU: g where y > 0, NaN where y is NaN, else 0 (v128 locals g, y, zero). */
+function reluMask(f: Body, g: number, y: number, zero: number): void {
+  f.get(y).get(g).get(zero).get(y).get(zero).simd(SIMD.f32x4Gt).simd(SIMD.bitselect);
+  f.get(y).get(y).simd(SIMD.f32x4Ne).simd(SIMD.bitselect);
+}
+
+/**
+ * Batch-norm channel sums over `count` pixels of C = cb/4 channels (C a multiple of 4), with
+ * d = x − center per channel: s1 += g, s2 += g·d, where g = d ('fwd': Σd and Σd²), g = dy
+ * ('bwd'), or dy masked by the forward's ReLU output y ('bwdRelu'). s1, s2 hold float32 sums
+ * that the caller flushes into float64 every few hundred pixels.
+ * Params: (x, g, y, count, cb, center, s1, s2), addresses in bytes.
+ */
+function bnSums(mode: BnSumsMode): Body {
+  const P = { x: 0, g: 1, y: 2, count: 3, cb: 4, center: 5, s1: 6, s2: 7 };
+  const f = new Body(8);
+  const x = f.local(I32);
+  const g = f.local(I32);
+  const y = f.local(I32);
+  const p = f.local(I32);
+  const j = f.local(I32);
+  const addr = f.local(I32);
+  const d = f.local(V128);
+  const gv = f.local(V128);
+  const yv = f.local(V128);
+  const zero = f.local(V128);
+  f.simd(SIMD.const, ...new Array<number>(16).fill(0)).set(zero);
+  f.get(P.x).set(x).get(P.g).set(g).get(P.y).set(y).get(P.count).set(p);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(p).i32(0).op(OP.leS, OP.brIf, 1);
+  f.i32(0).set(j);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(j).get(P.cb).op(OP.geU, OP.brIf, 1);
+  f.get(x).simd(SIMD.load, ...mem(2)).get(P.center).get(j).op(OP.add).simd(SIMD.load, ...mem(2)).simd(SIMD.f32x4Sub).set(d);
+  if (mode === 'fwd') f.get(d).set(gv);
+  else {
+    f.get(g).simd(SIMD.load, ...mem(2)).set(gv);
+    if (mode === 'bwdRelu') {
+      f.get(y).simd(SIMD.load, ...mem(2)).set(yv);
+      reluMask(f, gv, yv, zero);
+      f.set(gv);
+    }
+  }
+  // s1[j] += g; s2[j] += g·d
+  f.get(P.s1).get(j).op(OP.add).set(addr);
+  f.get(addr).get(addr).simd(SIMD.load, ...mem(2)).get(gv).simd(SIMD.f32x4Add).simd(SIMD.store, ...mem(2));
+  f.get(P.s2).get(j).op(OP.add).set(addr);
+  f.get(addr).get(addr).simd(SIMD.load, ...mem(2)).get(gv).get(d).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).simd(SIMD.store, ...mem(2));
+  f.inc(x, 16).inc(j, 16);
+  if (mode !== 'fwd') f.inc(g, 16);
+  if (mode === 'bwdRelu') f.inc(y, 16);
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.get(p).i32(1).op(OP.sub).set(p);
+  f.op(OP.br, 0, OP.end, OP.end);
+  return f;
+}
+
+/**
+ * Batch-norm element pass over `count` pixels of C = cb/4 channels, per-channel vectors k, a, b:
+ * 'fwd' out = a·x + b, 'fwdRelu' max(a·x + b, 0); 'bwd' out = k·dy + a·x + b, 'bwdRelu' the same
+ * with dy masked by the forward's ReLU output y. `out` may be x (forward) or g (gradient).
+ * Params: (x, g, y, out, count, cb, k, a, b), addresses in bytes.
+ */
+function bnApply(mode: BnApplyMode): Body {
+  const P = { x: 0, g: 1, y: 2, out: 3, count: 4, cb: 5, k: 6, a: 7, b: 8 };
+  const f = new Body(9);
+  const x = f.local(I32);
+  const g = f.local(I32);
+  const y = f.local(I32);
+  const out = f.local(I32);
+  const p = f.local(I32);
+  const j = f.local(I32);
+  const gv = f.local(V128);
+  const yv = f.local(V128);
+  const zero = f.local(V128);
+  const backward = mode === 'bwd' || mode === 'bwdRelu';
+  f.simd(SIMD.const, ...new Array<number>(16).fill(0)).set(zero);
+  f.get(P.x).set(x).get(P.g).set(g).get(P.y).set(y).get(P.out).set(out).get(P.count).set(p);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(p).i32(0).op(OP.leS, OP.brIf, 1);
+  f.i32(0).set(j);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(j).get(P.cb).op(OP.geU, OP.brIf, 1);
+  f.get(out);
+  // a·x + b
+  f.get(P.a).get(j).op(OP.add).simd(SIMD.load, ...mem(2)).get(x).simd(SIMD.load, ...mem(2)).simd(SIMD.f32x4Mul);
+  f.get(P.b).get(j).op(OP.add).simd(SIMD.load, ...mem(2)).simd(SIMD.f32x4Add);
+  if (backward) {
+    f.get(g).simd(SIMD.load, ...mem(2)).set(gv);
+    if (mode === 'bwdRelu') {
+      f.get(y).simd(SIMD.load, ...mem(2)).set(yv);
+      reluMask(f, gv, yv, zero);
+      f.set(gv);
+    }
+    f.get(P.k).get(j).op(OP.add).simd(SIMD.load, ...mem(2)).get(gv).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
+  }
+  if (mode === 'fwdRelu') f.get(zero).simd(SIMD.f32x4Max);
+  f.simd(SIMD.store, ...mem(2));
+  f.inc(x, 16).inc(out, 16).inc(j, 16);
+  if (backward) f.inc(g, 16);
+  if (mode === 'bwdRelu') f.inc(y, 16);
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.get(p).i32(1).op(OP.sub).set(p);
+  f.op(OP.br, 0, OP.end, OP.end);
+  return f;
+}
+
 export type GemmFn = (m: number, n: number, depth: number, a: number, aRow: number, aK: number, b: number, ldb: number, c: number, ldc: number, accumulate: number) => void;
+export type BnSumsFn = (x: number, g: number, y: number, count: number, cb: number, center: number, s1: number, s2: number) => void;
+export type BnApplyFn = (x: number, g: number, y: number, out: number, count: number, cb: number, k: number, a: number, b: number) => void;
 export type PatchRowsFn = (table: number, count: number, rows: number, ld: number, len: number, segs: number, segStride: number) => void;
 
 /** The compiled product and the memory it works in; `reserve` grows the memory (views must be re-made after). */
@@ -320,6 +448,8 @@ export interface WasmGemm {
   gemm: GemmFn;
   gather: PatchRowsFn;
   scatterAdd: PatchRowsFn;
+  bnSums: Record<BnSumsMode, BnSumsFn>;
+  bnApply: Record<BnApplyMode, BnApplyFn>;
   /** Makes the memory at least `bytes` long and returns its buffer. */
   reserve(bytes: number): ArrayBuffer;
 }
@@ -340,6 +470,8 @@ function build(): WasmGemm | null {
       gemm: inst.exports.gemm as GemmFn,
       gather: inst.exports.gather as PatchRowsFn,
       scatterAdd: inst.exports.scatterAdd as PatchRowsFn,
+      bnSums: Object.fromEntries(BN_SUMS.map((m) => [m, inst.exports[`bnSums_${m}`] as BnSumsFn])) as Record<BnSumsMode, BnSumsFn>,
+      bnApply: Object.fromEntries(BN_APPLY.map((m) => [m, inst.exports[`bnApply_${m}`] as BnApplyFn])) as Record<BnApplyMode, BnApplyFn>,
       reserve(bytes: number) {
         const have = memory.buffer.byteLength;
         if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
