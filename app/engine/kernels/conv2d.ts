@@ -212,7 +212,46 @@ function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Ar
   return y;
 }
 
+/**
+ * For stride 1 (padding at most kernel − 1) the input gradient is the forward convolution of
+ * dy, padded by kernel − 1 − pad, with the filter flipped in space and its channel axes swapped:
+ * a product with depth kH·kW·outC, where the col2im form has depth outC only (too short for the
+ * register-blocked product, and it needs a scatter after it).
+ */
+function backpropInputAsForward(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array | null {
+  const { kH, kW, inC, outC } = g;
+  if (g.strideH !== 1 || g.strideW !== 1 || g.padTop > kH - 1 || g.padLeft > kW - 1) return null;
+  const flipped: ConvGeometry = {
+    batch: g.batch,
+    inH: g.outH,
+    inW: g.outW,
+    inC: outC,
+    outH: g.inH,
+    outW: g.inW,
+    outC: inC,
+    kH,
+    kW,
+    strideH: 1,
+    strideW: 1,
+    padTop: kH - 1 - g.padTop,
+    padLeft: kW - 1 - g.padLeft,
+  };
+  const w2 = new Float32Array(w.length);
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      const src = ((kH - 1 - kh) * kW + (kW - 1 - kw)) * inC * outC;
+      const dst = (kh * kW + kw) * outC * inC;
+      for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) w2[dst + co * inC + ci] = w[src + ci * outC + co];
+    }
+  }
+  return forwardWasm(W, flipped, dy, w2);
+}
+
 function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+  if (!isPointwise(g)) {
+    const viaForward = backpropInputAsForward(W, g, dy, w);
+    if (viaForward) return viaForward;
+  }
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
