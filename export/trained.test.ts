@@ -3,7 +3,8 @@
  * Fashion-MNIST): each model exported as fp16 and int8 in ONNX, TFLite and TF.js, every file run
  * in its own runtime (onnxruntime-node and -web, the TFLite interpreter, @tensorflow/tfjs) on
  * class-balanced Fashion-MNIST test images, and compared with the float model on the same images:
- * int8 top-1 within 1 point of float, fp16 within 0.1 point, int8 file ≤ its size bound × fp32.
+ * int8 top-1 within 1 point of float, fp16 within 0.1 point, int8 file ≤ its size bound × fp32;
+ * the fp32 file of each format matches the executor (max |Δ| ≤ 1e-4).
  *
  * Images come from the subset shipped in app/data/builtin (what CI has; it is used even where
  * Debian's full copy is installed, so every machine measures the same images): all 2,000 test
@@ -15,6 +16,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { loadModel } from '../app/model/load.js';
 import { trainedModelNames } from '../app/model/zoo/trained.js';
+import { runGraph } from '../app/engine/executor.js';
 import { verifyWritten } from './export-model.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfliteExporter } from './tflite/index.js';
@@ -54,9 +56,22 @@ for (const name of MODELS) {
           const a = await e.write(g, { quant, meta, calib });
           const bytes = a.files.reduce((s, f) => s + f.data.length, 0);
           sizes[quant] = bytes;
-          if (quant === 'fp32') continue; // fp32 files are verified against the executor in onnx/tfjs/tflite tests
-          if (quant === 'int8' && e.format !== 'tfjs') assert.ok(a.keptFloat.length > 0, `${name} ${e.format} int8: gate-aware precision reports what it kept`);
           const path = stageArtifact(dir, `${name}-${e.format}-${quant}`, e, a);
+          if (quant === 'fp32') {
+            // fp32: the file against the executor itself on 16 images, in every runtime of the format.
+            const x = test1000[0].x.subarray(0, 16 * 28 * 28);
+            const want = (await runGraph(g, x, 16)).outputs[0];
+            for (const r of await e.open(path, g)) {
+              const got = await r.run(x, 16);
+              await r.release();
+              let d = 0;
+              for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - got[i]));
+              assert.ok(d <= 1e-4, `${name} ${e.format} fp32 in ${r.runtime} vs executor: max |Δ| ${d}`);
+            }
+            rmSync(path, { recursive: true, force: true });
+            continue;
+          }
+          if (quant === 'int8' && e.format !== 'tfjs') assert.ok(a.keptFloat.length > 0, `${name} ${e.format} int8: gate-aware precision reports what it kept`);
           const reports = await verifyWritten(e, path, g, data, bytes, 0);
           rmSync(path, { recursive: true, force: true });
           assert.ok(reports.length >= 1);
