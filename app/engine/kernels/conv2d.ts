@@ -110,12 +110,12 @@ function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] }
 }
 
 /** Height and width of the input with its padding, as far as the windows reach. */
-function paddedSize(g: ConvGeometry): [number, number] {
+export function paddedSize(g: ConvGeometry): [number, number] {
   return [Math.max(g.padTop + g.inH, (g.outH - 1) * g.strideH + g.kH), Math.max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + g.kW)];
 }
 
 /** Writes x into F at `off` as the zero-padded image [n, Hp, Wp, C]. */
-function padIn(g: ConvGeometry, x: Float32Array, F: Float32Array, off: number, Hp: number, Wp: number): void {
+export function padIn(g: ConvGeometry, x: Float32Array, F: Float32Array, off: number, Hp: number, Wp: number): void {
   const C = g.inC;
   if (Hp === g.inH && Wp === g.inW) {
     F.set(x, off);
@@ -132,7 +132,7 @@ function padIn(g: ConvGeometry, x: Float32Array, F: Float32Array, off: number, H
 }
 
 /** Reads the interior of the padded image at `off` in F back into dx [n, inH, inW, C]. */
-function padOut(g: ConvGeometry, F: Float32Array, off: number, Hp: number, Wp: number, dx: Float32Array): void {
+export function padOut(g: ConvGeometry, F: Float32Array, off: number, Hp: number, Wp: number, dx: Float32Array): void {
   const C = g.inC;
   if (Hp === g.inH && Wp === g.inW) {
     dx.set(F.subarray(off, off + dx.length));
@@ -148,7 +148,7 @@ function padOut(g: ConvGeometry, F: Float32Array, off: number, Hp: number, Wp: n
 }
 
 /** Byte address of the top-left tap of each patch p0 … p0 + count − 1 in the padded image, into `table`. */
-function patchTable(g: ConvGeometry, imageOff: number, Hp: number, Wp: number, p0: number, count: number, table: Int32Array): void {
+export function patchTable(g: ConvGeometry, imageOff: number, Hp: number, Wp: number, p0: number, count: number, table: Int32Array): void {
   const hw = g.outH * g.outW;
   let n = Math.floor(p0 / hw);
   let oh = Math.floor((p0 % hw) / g.outW);

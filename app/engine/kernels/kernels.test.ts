@@ -67,7 +67,7 @@ test('the fast kernels are registered on the cpu backend', async () => {
   for (const name of FAST_KERNEL_NAMES) assert.equal(tf.getKernel(name, 'cpu')?.kernelFunc, fastCpuKernel(name), name);
 });
 
-test('the wasm SIMD matrix product compiles here (Node 20 has wasm SIMD)', () => {
+test('the wasm SIMD module (matrix product, patch moves, batch norm, depthwise) compiles here (Node 20 has wasm SIMD)', () => {
   assert.ok(wasmGemm(), 'wasm gemm unavailable: the conv kernels would silently use the JS product');
 });
 
@@ -92,7 +92,8 @@ for (const wasm of [true, false]) test(`conv2d forward and both gradients equal 
   useWasmGemm(was);
 });
 
-test('depthwise conv forward and both gradients equal tfjs-cpu on random shapes', () => {
+for (const wasm of [true, false]) test(`depthwise conv forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} loops)`, () => {
+  const was = useWasmGemm(wasm);
   const rng = new Rng(11);
   for (let t = 0; t < 60; t++) {
     const c = randomCase(rng, true);
@@ -109,6 +110,7 @@ test('depthwise conv forward and both gradients equal tfjs-cpu on random shapes'
     assertClose('DepthwiseConv2dNativeBackpropFilter', bf.fast, bf.ref, what);
     tf.dispose([x, filter, dy]);
   }
+  useWasmGemm(was);
 });
 
 test('unhandled cases (dilation 2, channel multiplier 2) fall back to tfjs-cpu', () => {

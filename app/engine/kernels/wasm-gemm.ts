@@ -117,6 +117,8 @@ const OP = {
   f32Load: 0x2a,
   f32Store: 0x38,
   f32Add: 0x92,
+  f32Mul: 0x94,
+  f32Const: 0x43,
 } as const;
 
 const SIMD = {
@@ -240,7 +242,8 @@ export function gemmModuleBytes(shared = false): Uint8Array {
   const rowsType = [0x60, ...vec(new Array(7).fill([I32])), 0];
   const bnSumsType = [0x60, ...vec(new Array(8).fill([I32])), 0];
   const bnApplyType = [0x60, ...vec(new Array(9).fill([I32])), 0];
-  const type = section(1, vec([gemmType, rowsType, bnSumsType, bnApplyType]));
+  const dwType = [0x60, ...vec(new Array(8).fill([I32])), 0];
+  const type = section(1, vec([gemmType, rowsType, bnSumsType, bnApplyType, dwType]));
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
   const bodies: [string, number, Body][] = [
@@ -249,6 +252,7 @@ export function gemmModuleBytes(shared = false): Uint8Array {
     ['scatterAdd', 1, patchRows(true)],
     ...BN_SUMS.map((mode): [string, number, Body] => [`bnSums_${mode}`, 2, bnSums(mode)]),
     ...BN_APPLY.map((mode): [string, number, Body] => [`bnApply_${mode}`, 3, bnApply(mode)]),
+    ...DW.map((mode): [string, number, Body] => [`dw_${mode}`, 4, depthwisePass(mode)]),
   ];
   const funcs = section(3, vec(bodies.map(([, t]) => [t])));
   const exports = section(7, vec(bodies.map(([name], i) => [...str(name), 0x00, i])));
@@ -437,9 +441,108 @@ function bnApply(mode: BnApplyMode): Body {
   return f;
 }
 
+const DW = ['fwd', 'bpi', 'bpf'] as const;
+export type DwMode = (typeof DW)[number];
+
+/**
+ * One depthwise-convolution pass over `count` output pixels, channels innermost (cb = C·4 bytes,
+ * of which the first cb4 four at a time, the rest one at a time), over a zero-padded image:
+ * `table[p]` is the byte address of pixel p's window origin in it, `tapOffs[t]` the byte offset
+ * of tap t from there, `w` the [taps, C] filter (or, for 'bpf', its float32 gradient sums),
+ * `dense` the [count, C] rows of y ('fwd', written) or dy (read):
+ *   'fwd' y[p, c] = Σ_t image[p, t, c] · w[t, c]
+ *   'bpi' image[p, t, c] += dy[p, c] · w[t, c]        (image = the padded input gradient)
+ *   'bpf' w[t, c] += image[p, t, c] · dy[p, c]
+ * Params: (table, count, cb, cb4, taps, tapOffs, dense, w), addresses in bytes.
+ */
+function depthwisePass(mode: DwMode): Body {
+  const P = { table: 0, count: 1, cb: 2, cb4: 3, taps: 4, tapOffs: 5, dense: 6, w: 7 };
+  const f = new Body(8);
+  const p = f.local(I32);
+  const tp = f.local(I32);
+  const base = f.local(I32);
+  const j = f.local(I32);
+  const t = f.local(I32);
+  const to = f.local(I32);
+  const wp = f.local(I32);
+  const d = f.local(I32);
+  const addr = f.local(I32);
+  const acc = f.local(V128);
+  const g = f.local(V128);
+  const accS = f.local(0x7d);
+  const gS = f.local(0x7d);
+  f.get(P.table).set(tp).get(P.dense).set(d).get(P.count).set(p);
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get(p).i32(0).op(OP.leS, OP.brIf, 1);
+  f.get(tp).op(OP.i32Load, ...mem(2)).set(base);
+  f.i32(0).set(j);
+  for (const vector of [true, false]) {
+    const end = vector ? P.cb4 : P.cb;
+    const load = () => (vector ? f.simd(SIMD.load, ...mem(2)) : f.op(OP.f32Load, ...mem(2)));
+    const store = () => (vector ? f.simd(SIMD.store, ...mem(2)) : f.op(OP.f32Store, ...mem(2)));
+    const add = () => (vector ? f.simd(SIMD.f32x4Add) : f.op(OP.f32Add));
+    const mul = () => (vector ? f.simd(SIMD.f32x4Mul) : f.op(OP.f32Mul));
+    const A = vector ? acc : accS;
+    const G = vector ? g : gS;
+    f.op(OP.block, OP.void, OP.loop, OP.void);
+    f.get(j).get(end).op(OP.geU, OP.brIf, 1);
+    if (mode === 'fwd') {
+      if (vector) f.simd(SIMD.const, ...new Array<number>(16).fill(0)).set(A);
+      else f.op(OP.f32Const, 0, 0, 0, 0).set(A);
+    } else {
+      f.get(d).get(j).op(OP.add);
+      load();
+      f.set(G);
+    }
+    f.i32(0).set(t).get(P.tapOffs).set(to).get(P.w).get(j).op(OP.add).set(wp);
+    f.op(OP.block, OP.void, OP.loop, OP.void);
+    f.get(t).get(P.taps).op(OP.geU, OP.brIf, 1);
+    f.get(base).get(to).op(OP.i32Load, ...mem(2)).op(OP.add).get(j).op(OP.add).set(addr);
+    if (mode === 'fwd') {
+      f.get(A).get(addr);
+      load();
+      f.get(wp);
+      load();
+      mul();
+      add();
+      f.set(A);
+    } else if (mode === 'bpi') {
+      f.get(addr).get(addr);
+      load();
+      f.get(G).get(wp);
+      load();
+      mul();
+      add();
+      store();
+    } else {
+      f.get(wp).get(wp);
+      load();
+      f.get(addr);
+      load();
+      f.get(G);
+      mul();
+      add();
+      store();
+    }
+    f.inc(to, 4).addTo(wp, wp, P.cb).inc(t, 1);
+    f.op(OP.br, 0, OP.end, OP.end);
+    if (mode === 'fwd') {
+      f.get(d).get(j).op(OP.add).get(A);
+      store();
+    }
+    f.inc(j, vector ? 16 : 4);
+    f.op(OP.br, 0, OP.end, OP.end);
+  }
+  f.inc(tp, 4).addTo(d, d, P.cb);
+  f.get(p).i32(1).op(OP.sub).set(p);
+  f.op(OP.br, 0, OP.end, OP.end);
+  return f;
+}
+
 export type GemmFn = (m: number, n: number, depth: number, a: number, aRow: number, aK: number, b: number, ldb: number, c: number, ldc: number, accumulate: number) => void;
 export type BnSumsFn = (x: number, g: number, y: number, count: number, cb: number, center: number, s1: number, s2: number) => void;
 export type BnApplyFn = (x: number, g: number, y: number, out: number, count: number, cb: number, k: number, a: number, b: number) => void;
+export type DwFn = (table: number, count: number, cb: number, cb4: number, taps: number, tapOffs: number, dense: number, w: number) => void;
 export type PatchRowsFn = (table: number, count: number, rows: number, ld: number, len: number, segs: number, segStride: number) => void;
 
 /** The compiled product and the memory it works in; `reserve` grows the memory (views must be re-made after). */
@@ -450,6 +553,7 @@ export interface WasmGemm {
   scatterAdd: PatchRowsFn;
   bnSums: Record<BnSumsMode, BnSumsFn>;
   bnApply: Record<BnApplyMode, BnApplyFn>;
+  depthwise: Record<DwMode, DwFn>;
   /** Makes the memory at least `bytes` long and returns its buffer. */
   reserve(bytes: number): ArrayBuffer;
 }
@@ -472,6 +576,7 @@ function build(): WasmGemm | null {
       scatterAdd: inst.exports.scatterAdd as PatchRowsFn,
       bnSums: Object.fromEntries(BN_SUMS.map((m) => [m, inst.exports[`bnSums_${m}`] as BnSumsFn])) as Record<BnSumsMode, BnSumsFn>,
       bnApply: Object.fromEntries(BN_APPLY.map((m) => [m, inst.exports[`bnApply_${m}`] as BnApplyFn])) as Record<BnApplyMode, BnApplyFn>,
+      depthwise: Object.fromEntries(DW.map((m) => [m, inst.exports[`dw_${m}`] as DwFn])) as Record<DwMode, DwFn>,
       reserve(bytes: number) {
         const have = memory.buffer.byteLength;
         if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
