@@ -36,7 +36,8 @@ export function batchNormTrainForward(
   relu = false,
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
   const W = wasmGemm();
-  if (W && C % 4 === 0 && x.length > 0) return forwardWasm(W, x, C, gamma, beta, epsilon, relu);
+  const r = wasmRepeat(C, x.length);
+  if (W && r) return forwardWasm(W, x, C, r, gamma, beta, epsilon, relu);
   const n = x.length;
   const M = n / C;
   // One pass for both moments, shifted by each channel's first value so that E[d²] − E[d]²
@@ -108,7 +109,8 @@ export function batchNormTrainBackward(
   y?: Float32Array,
 ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
   const W = wasmGemm();
-  if (W && C % 4 === 0 && x.length > 0) return backwardWasm(W, dy, x, C, gamma, mean, variance, dmean, dvar, epsilon, y);
+  const r = wasmRepeat(C, x.length);
+  if (W && r) return backwardWasm(W, dy, x, C, r, gamma, mean, variance, dmean, dvar, epsilon, y);
   const n = x.length;
   const M = n / C;
   const sdy = new Float64Array(C);
@@ -143,27 +145,42 @@ export function batchNormTrainBackward(
   return { dx, dgamma, dbeta };
 }
 
-// The same two kernels on the wasm module's SIMD passes (wasm-gemm.ts), for C a multiple of 4:
-// operands are copied into its memory, channel sums run four channels at a time in float32
-// over blocks of BLOCK pixels and are added up here in float64, and the element pass writes
-// in place over x (forward) or dy (gradient) before the result is copied out.
+// The same two kernels on the wasm module's SIMD passes (wasm-gemm.ts): operands are copied
+// into its memory, channel sums run four lanes at a time in float32 over blocks of BLOCK rows
+// and are added up here in float64, and the element pass writes in place over x (forward) or
+// dy (gradient) before the result is copied out. The lanes need a row length that is a
+// multiple of 4: x [M, C] is viewed as [M/r, r·C] (r = 1, 2 or 4 consecutive pixels per row),
+// per-channel constants are repeated r times and the r partial sums of a channel added up.
 
 const BLOCK = 256;
 
-/** Runs `sums` over all M pixels in blocks, returning the float64 totals of s1 and s2. */
-function blockSums(F: Float32Array, M: number, C: number, s1Off: number, s2Off: number, run: (p0: number, count: number) => void): [Float64Array, Float64Array] {
+/** Pixels per wasm row for C channels over n values, or 0 when the wasm passes cannot take it. */
+function wasmRepeat(C: number, n: number): number {
+  if (n === 0 || C === 0) return 0;
+  const r = C % 4 === 0 ? 1 : C % 2 === 0 ? 2 : 4;
+  return (n / C) % r === 0 ? r : 0;
+}
+
+/** Runs `sums` over all rows in blocks, returning the float64 totals of s1 and s2 folded to C channels. */
+function blockSums(F: Float32Array, rows: number, C: number, r: number, s1Off: number, s2Off: number, run: (row0: number, count: number) => void): [Float64Array, Float64Array] {
   const S1 = new Float64Array(C);
   const S2 = new Float64Array(C);
-  for (let p0 = 0; p0 < M; p0 += BLOCK) {
-    F.fill(0, s1Off, s1Off + C);
-    F.fill(0, s2Off, s2Off + C);
-    run(p0, Math.min(BLOCK, M - p0));
-    for (let c = 0; c < C; c++) {
-      S1[c] += F[s1Off + c];
-      S2[c] += F[s2Off + c];
+  const L = r * C;
+  for (let p0 = 0; p0 < rows; p0 += BLOCK) {
+    F.fill(0, s1Off, s1Off + L);
+    F.fill(0, s2Off, s2Off + L);
+    run(p0, Math.min(BLOCK, rows - p0));
+    for (let i = 0; i < L; i++) {
+      S1[i % C] += F[s1Off + i];
+      S2[i % C] += F[s2Off + i];
     }
   }
   return [S1, S2];
+}
+
+/** Writes v[c] for c < C, r times over, into F at off. */
+function repeatInto(F: Float32Array, off: number, v: ArrayLike<number>, C: number, r: number): void {
+  for (let i = 0; i < r * C; i++) F[off + i] = v[i % C];
 }
 
 function wasmLayout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
@@ -176,32 +193,38 @@ function wasmLayout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number
   return { F: new Float32Array(W.reserve(end * 4)), at };
 }
 
-function forwardWasm(W: WasmGemm, x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean) {
+function forwardWasm(W: WasmGemm, x: Float32Array, C: number, r: number, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean) {
   const n = x.length;
   const M = n / C;
-  const { F, at } = wasmLayout(W, [n, C, C, C, C, C]);
+  const L = r * C;
+  const rows = M / r;
+  const { F, at } = wasmLayout(W, [n, L, L, L, L, L]);
   const [xOff, centerOff, s1Off, s2Off, aOff, bOff] = at;
   F.set(x, xOff);
   // Sums of d = x − x[first pixel], so that E[d²] − E[d]² does not cancel.
-  F.set(x.subarray(0, C), centerOff);
-  const cb = C * 4;
-  const [S, Q] = blockSums(F, M, C, s1Off, s2Off, (p0, count) => {
-    const at4 = (xOff + p0 * C) * 4;
-    W.bnSums.fwd(at4, 0, 0, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
+  const first = x.subarray(0, C);
+  repeatInto(F, centerOff, first, C, r);
+  const cb = L * 4;
+  const [S, Q] = blockSums(F, rows, C, r, s1Off, s2Off, (row0, count) => {
+    W.bnSums.fwd((xOff + row0 * L) * 4, 0, 0, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
   });
   const mean = new Float32Array(C);
   const variance = new Float32Array(C);
+  const scale = new Float32Array(C);
+  const shift = new Float32Array(C);
   for (let c = 0; c < C; c++) {
     const m = S[c] / M;
     const v = Math.max(0, Q[c] / M - m * m);
-    const mu = F[centerOff + c] + m;
+    const mu = first[c] + m;
     mean[c] = mu;
     variance[c] = v;
-    const scale = gamma[c] / Math.sqrt(v + epsilon);
-    F[aOff + c] = scale;
-    F[bOff + c] = beta[c] - mu * scale;
+    const sc = gamma[c] / Math.sqrt(v + epsilon);
+    scale[c] = sc;
+    shift[c] = beta[c] - mu * sc;
   }
-  W.bnApply[relu ? 'fwdRelu' : 'fwd'](xOff * 4, 0, 0, xOff * 4, M, cb, 0, aOff * 4, bOff * 4);
+  repeatInto(F, aOff, scale, C, r);
+  repeatInto(F, bOff, shift, C, r);
+  W.bnApply[relu ? 'fwdRelu' : 'fwd'](xOff * 4, 0, 0, xOff * 4, rows, cb, 0, aOff * 4, bOff * 4);
   return { y: F.slice(xOff, xOff + n), mean, variance };
 }
 
@@ -210,6 +233,7 @@ function backwardWasm(
   dy: Float32Array,
   x: Float32Array,
   C: number,
+  r: number,
   gamma: Float32Array,
   mean: Float32Array,
   variance: Float32Array,
@@ -220,31 +244,38 @@ function backwardWasm(
 ) {
   const n = x.length;
   const M = n / C;
-  const { F, at } = wasmLayout(W, [n, n, y ? n : 0, C, C, C, C, C, C]);
+  const L = r * C;
+  const rows = M / r;
+  const { F, at } = wasmLayout(W, [n, n, y ? n : 0, L, L, L, L, L, L]);
   const [xOff, gOff, yOff, centerOff, s1Off, s2Off, kOff, aOff, bOff] = at;
   F.set(x, xOff);
   F.set(dy, gOff);
   if (y) F.set(y, yOff);
-  F.set(mean, centerOff);
-  const cb = C * 4;
+  repeatInto(F, centerOff, mean, C, r);
+  const cb = L * 4;
   const mode = y ? 'bwdRelu' : 'bwd';
-  const [sdy, sdyx] = blockSums(F, M, C, s1Off, s2Off, (p0, count) => {
-    const o = p0 * C * 4;
-    W.bnSums[mode]((xOff * 4) + o, (gOff * 4) + o, (yOff * 4) + o, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
+  const [sdy, sdyx] = blockSums(F, rows, C, r, s1Off, s2Off, (row0, count) => {
+    const o = row0 * cb;
+    W.bnSums[mode](xOff * 4 + o, gOff * 4 + o, yOff * 4 + o, count, cb, centerOff * 4, s1Off * 4, s2Off * 4);
   });
   const dgamma = new Float32Array(C);
   const dbeta = new Float32Array(C);
+  const k = new Float32Array(C);
+  const a = new Float32Array(C);
+  const b = new Float32Array(C);
   for (let c = 0; c < C; c++) {
     const inv = 1 / Math.sqrt(variance[c] + epsilon);
     dbeta[c] = sdy[c];
     dgamma[c] = sdyx[c] * inv;
-    const k = gamma[c] * inv;
-    const ac = (-k * inv * inv * sdyx[c] + 2 * dvar[c]) / M;
-    F[kOff + c] = k;
-    F[aOff + c] = ac;
-    F[bOff + c] = (-k * sdy[c] + dmean[c]) / M - ac * mean[c];
+    k[c] = gamma[c] * inv;
+    const ac = (-k[c] * inv * inv * sdyx[c] + 2 * dvar[c]) / M;
+    a[c] = ac;
+    b[c] = (-k[c] * sdy[c] + dmean[c]) / M - ac * mean[c];
   }
-  W.bnApply[mode](xOff * 4, gOff * 4, yOff * 4, gOff * 4, M, cb, kOff * 4, aOff * 4, bOff * 4);
+  repeatInto(F, kOff, k, C, r);
+  repeatInto(F, aOff, a, C, r);
+  repeatInto(F, bOff, b, C, r);
+  W.bnApply[mode](xOff * 4, gOff * 4, yOff * 4, gOff * 4, rows, cb, kOff * 4, aOff * 4, bOff * 4);
   return { dx: F.slice(gOff, gOff + n), dgamma, dbeta };
 }
 
