@@ -21,7 +21,7 @@ import { verifyWritten } from './export-model.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfliteExporter } from './tflite/index.js';
 import { tfjsExporter } from './tfjs/index.js';
-import { shippedFashion, stageArtifact, tempDir, INT8_SIZE_BOUND } from './test-support.js';
+import { INT8_SIZE_BOUND, onnxCheck, pythonOnnxAvailable, shippedFashion, stageArtifact, tempDir } from './test-support.js';
 import type { CalibBatch, Exporter } from './types.js';
 
 const MODELS = ['se-resnet-demo-fmnist', 'se-mobilenet-demo-fmnist', 'se-shufflenetv2-demo-fmnist'];
@@ -31,6 +31,7 @@ const EXPORTERS: [Exporter, number][] = [
   [tfjsExporter, 1000],
 ];
 const dir = tempDir();
+const onnxFiles: string[] = [];
 
 test('the three trained demo models ship with the repository', () => {
   assert.deepEqual(trainedModelNames(['se-resnet-demo', 'se-mobilenet-demo', 'se-shufflenetv2-demo']), MODELS);
@@ -73,7 +74,8 @@ for (const name of MODELS) {
           }
           if (quant === 'int8' && e.format !== 'tfjs') assert.ok(a.keptFloat.length > 0, `${name} ${e.format} int8: gate-aware precision reports what it kept`);
           const reports = await verifyWritten(e, path, g, data, bytes, 0);
-          rmSync(path, { recursive: true, force: true });
+          if (e.format === 'onnx') onnxFiles.push(path);
+          else rmSync(path, { recursive: true, force: true });
           assert.ok(reports.length >= 1);
           for (const r of reports) {
             const what = `${name} ${e.format} ${quant} in ${r.runtime}: top-1 ${r.top1} vs float ${r.top1Float} on ${r.n} images`;
@@ -91,5 +93,10 @@ for (const name of MODELS) {
     }
   });
 }
+
+test('the trained models\' fp16 and int8 ONNX files pass onnx.checker.check_model(full_check=True)', { skip: pythonOnnxAvailable() ? false : '/usr/bin/python3 with python3-onnx is not installed' }, () => {
+  assert.equal(onnxFiles.length, 2 * MODELS.length);
+  assert.equal(onnxCheck(onnxFiles), '');
+});
 
 test('cleanup', () => rmSync(dir, { recursive: true, force: true }));
