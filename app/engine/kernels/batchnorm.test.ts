@@ -13,6 +13,9 @@ import { useFastCpuKernels } from './register.js';
 import { useWasmGemm } from './wasm-gemm.js';
 import { Rng } from '../../model/random.js';
 
+// These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
+useFastCpuKernels(true);
+
 function close(what: string, got: Float32Array, ref: Float32Array, tol = 2e-5): void {
   assert.equal(got.length, ref.length, what);
   let maxRef = 0;

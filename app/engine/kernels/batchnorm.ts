@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { values, type FastKernel } from './conv-kernels.js';
-import { wasmGemm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmGemm } from './wasm-gemm.js';
 
 export const BN_TRAIN = 'SePruneBatchNormTrain';
 export const BN_TRAIN_GRAD = 'SePruneBatchNormTrainGrad';
@@ -35,9 +35,9 @@ export function batchNormTrainForward(
   epsilon: number,
   relu = false,
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
-  const W = wasmGemm();
   const r = wasmRepeat(C, x.length);
-  if (W && r) return forwardWasm(W, x, C, r, gamma, beta, epsilon, relu);
+  const viaWasm = r ? withWasm((W) => forwardWasm(W, x, C, r, gamma, beta, epsilon, relu)) : null;
+  if (viaWasm) return viaWasm;
   const n = x.length;
   const M = n / C;
   // One pass for both moments, shifted by each channel's first value so that E[d²] − E[d]²
@@ -108,9 +108,9 @@ export function batchNormTrainBackward(
   epsilon: number,
   y?: Float32Array,
 ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
-  const W = wasmGemm();
   const r = wasmRepeat(C, x.length);
-  if (W && r) return backwardWasm(W, dy, x, C, r, gamma, mean, variance, dmean, dvar, epsilon, y);
+  const viaWasm = r ? withWasm((W) => backwardWasm(W, dy, x, C, r, gamma, mean, variance, dmean, dvar, epsilon, y)) : null;
+  if (viaWasm) return viaWasm;
   const n = x.length;
   const M = n / C;
   const sdy = new Float64Array(C);

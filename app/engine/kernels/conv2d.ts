@@ -11,7 +11,7 @@
  */
 import { gemm } from './gemm.js';
 import { col2im, im2col, isPointwise, type ConvGeometry } from './im2col.js';
-import { wasmGemm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmGemm } from './wasm-gemm.js';
 
 /** Output pixels per tile: about 32k patch values, at least 64 and at most 1024, a multiple of 4. */
 function tileSize(g: ConvGeometry): number {
@@ -26,8 +26,8 @@ function pixels(g: ConvGeometry): number {
 
 /** Forward convolution: x [n, inH, inW, inC], w [kH, kW, inC, outC] → y [n, outH, outW, outC]. */
 export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return forwardWasm(W, g, x, w);
+  const viaWasm = withWasm((W) => forwardWasm(W, g, x, w));
+  if (viaWasm) return viaWasm;
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const y = new Float32Array(P * g.outC);
@@ -48,8 +48,8 @@ export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array)
 
 /** Gradient with respect to the input: dy [n, outH, outW, outC], w → dx [n, inH, inW, inC]. */
 export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return backpropInputWasm(W, g, dy, w);
+  const viaWasm = withWasm((W) => backpropInputWasm(W, g, dy, w));
+  if (viaWasm) return viaWasm;
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const dx = new Float32Array(g.batch * g.inH * g.inW * g.inC);
@@ -70,8 +70,8 @@ export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float3
 
 /** Gradient with respect to the filter: x, dy → dw [kH, kW, inC, outC]. */
 export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return backpropFilterWasm(W, g, x, dy);
+  const viaWasm = withWasm((W) => backpropFilterWasm(W, g, x, dy));
+  if (viaWasm) return viaWasm;
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const dw = new Float32Array(K * g.outC);

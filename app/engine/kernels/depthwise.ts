@@ -6,7 +6,7 @@
  */
 import type { ConvGeometry } from './im2col.js';
 import { padIn, padOut, paddedSize, patchTable } from './conv2d.js';
-import { wasmGemm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmGemm } from './wasm-gemm.js';
 
 /** Output columns [lo, hi) whose tap at column offset `kw` lands inside the input row. */
 function colRange(g: ConvGeometry, kw: number): [number, number] {
@@ -18,8 +18,8 @@ function colRange(g: ConvGeometry, kw: number): [number, number] {
 
 /** y [n, outH, outW, C] = depthwise conv of x [n, inH, inW, C] with w [kH, kW, C, 1]. */
 export function depthwiseForward(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return forwardWasm(W, g, x, w);
+  const viaWasm = withWasm((W) => forwardWasm(W, g, x, w));
+  if (viaWasm) return viaWasm;
   const { batch, inH, inW, inC: C, outH, outW, kH, kW, strideH, strideW, padTop } = g;
   const y = new Float32Array(batch * outH * outW * C);
   const ranges = Array.from({ length: kW }, (_, kw) => colRange(g, kw));
@@ -47,8 +47,8 @@ export function depthwiseForward(g: ConvGeometry, x: Float32Array, w: Float32Arr
 
 /** dx [n, inH, inW, C] from dy [n, outH, outW, C] and w [kH, kW, C, 1]. */
 export function depthwiseBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return backpropInputWasm(W, g, dy, w);
+  const viaWasm = withWasm((W) => backpropInputWasm(W, g, dy, w));
+  if (viaWasm) return viaWasm;
   const { batch, inH, inW, inC: C, outH, outW, kH, kW, strideH, strideW, padTop } = g;
   const dx = new Float32Array(batch * inH * inW * C);
   const ranges = Array.from({ length: kW }, (_, kw) => colRange(g, kw));
@@ -76,8 +76,8 @@ export function depthwiseBackpropInput(g: ConvGeometry, dy: Float32Array, w: Flo
 
 /** dw [kH, kW, C, 1] from x [n, inH, inW, C] and dy [n, outH, outW, C]. */
 export function depthwiseBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-  const W = wasmGemm();
-  if (W) return backpropFilterWasm(W, g, x, dy);
+  const viaWasm = withWasm((W) => backpropFilterWasm(W, g, x, dy));
+  if (viaWasm) return viaWasm;
   const { batch, inH, inW, inC: C, outH, outW, kH, kW, strideH, strideW, padTop } = g;
   const dw = new Float32Array(kH * kW * C);
   const acc = new Float64Array(C);

@@ -12,6 +12,9 @@ import { CHANNEL_SCALE, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } fr
 import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 
+// These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
+useFastCpuKernels(true);
+
 function close(what: string, got: Float32Array, ref: Float32Array, tol = 1e-5): void {
   assert.equal(got.length, ref.length, what);
   for (let i = 0; i < ref.length; i++) {

@@ -68,7 +68,9 @@ test('the fast kernels are registered on the cpu backend', async () => {
 });
 
 test('the wasm SIMD module (matrix product, patch moves, batch norm, depthwise) compiles here (Node 20 has wasm SIMD)', () => {
-  assert.ok(wasmGemm(), 'wasm gemm unavailable: the conv kernels would silently use the JS product');
+  const was = useWasmGemm(true);
+  assert.ok(wasmGemm(), 'wasm module unavailable: the kernels would silently use their JS loops');
+  useWasmGemm(was);
 });
 
 for (const wasm of [true, false]) test(`conv2d forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} product)`, () => {

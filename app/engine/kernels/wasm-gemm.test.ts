@@ -9,6 +9,9 @@ import { gemm } from './gemm.js';
 import { gemmModuleBytes, useWasmGemm, wasmApi, wasmGemm } from './wasm-gemm.js';
 import { Rng } from '../../model/random.js';
 
+// These tests are about the module itself: on even where SEPRUNE_WASM=0 turned it off.
+useWasmGemm(true);
+
 test('the generated module validates, and compiles as a shared-memory variant too', () => {
   assert.ok(wasmApi?.validate(gemmModuleBytes()));
   assert.ok(wasmApi?.validate(gemmModuleBytes(true)));

@@ -595,6 +595,22 @@ export function wasmGemm(): WasmGemm | null {
   return instance;
 }
 
+/**
+ * `run(W)` on the wasm module, or null when the module cannot run here (then the caller uses
+ * its JS loops) or when its memory cannot grow to the operands' size (RangeError from
+ * `memory.grow`: a very large tensor; the JS loops need no such contiguous block).
+ */
+export function withWasm<T>(run: (W: WasmGemm) => T): T | null {
+  const W = wasmGemm();
+  if (!W) return null;
+  try {
+    return run(W);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /** Turns the wasm product on or off (tests compare both paths); returns the previous setting. */
 export function useWasmGemm(on: boolean): boolean {
   const was = enabled;
