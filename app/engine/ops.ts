@@ -8,6 +8,7 @@ import { tf } from './tf.js';
 import { fusedBatchNormAvailable, fusedBatchNormTrain } from './kernels/batchnorm.js';
 import { fastCpuKernelsActive } from './kernels/register.js';
 import { channelScale, relu, spatialMean } from './kernels/fused.js';
+import { groupConv1x1 } from './kernels/group-conv.js';
 
 type Pads = [number, number, number, number];
 
@@ -70,6 +71,9 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, a: ConvAttrs, bias?:
     const dk = tf.reshape(k, [k.shape[0], k.shape[1], inC, outC / inC]) as tf.Tensor4D;
     y = tf.depthwiseConv2d(xp, dk, a.strides, pad);
   } else {
+    // Grouped 1×1 (ShuffleNet): one kernel on cpu instead of SplitV + G convs + Concat.
+    const grouped = inKernel && a.dilations.every((d) => d === 1) ? groupConv1x1(xp, k, G, a.strides, a.pads) : null;
+    if (grouped) return bias ? tf.add(grouped, bias) : grouped;
     const xs = tf.split(xp, G, 3);
     const ks = tf.split(k, G, 3) as tf.Tensor4D[];
     y = tf.concat(

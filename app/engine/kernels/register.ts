@@ -13,6 +13,7 @@ import { convKernels, type FastKernel } from './conv-kernels.js';
 import { tensorKernels } from './tensor-kernels.js';
 import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
 import { fusedGradConfigs, fusedKernels } from './fused.js';
+import { groupConvGradConfig, groupConvKernels } from './group-conv.js';
 
 const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
 
@@ -21,10 +22,10 @@ export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
 
 /**
  * Kernels tfjs does not have (fused training batch norm, batchnorm.ts; ReLU and the SE steps,
- * fused.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
+ * fused.ts; grouped 1×1 convolution, group-conv.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
  * only when they are registered for the active backend.
  */
-const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels };
+const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels };
 
 /** The names of the kernels this module adds to the cpu backend. */
 export const ADDED_KERNEL_NAMES: readonly string[] = Object.keys(added);
@@ -38,7 +39,7 @@ function addedKernel(name: string, kernel: FastKernel): tf.KernelFunc {
 }
 
 const addedKernels = new Map(Object.entries(added).map(([name, k]) => [name, addedKernel(name, k)]));
-for (const config of [batchNormGradConfig, ...fusedGradConfigs]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+for (const config of [batchNormGradConfig, ...fusedGradConfigs, groupConvGradConfig]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
 
 const originals = new Map<string, tf.KernelFunc>();
 
