@@ -220,6 +220,21 @@ export function transpose(x: Float32Array, shape: number[], perm: number[]): Flo
   const xs = stridesOf(shape);
   const out = new Float32Array(x.length);
   if (x.length === 0) return out;
+  const r = shape.length;
+  if (r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, r - 2).every((p, i) => p === i)) {
+    // Only the last two axes swap (a channel shuffle): a batch of small matrix transposes, with
+    // no per-row offset tables (for [P, 3, C/3] those cost more than the copy).
+    const A = shape[r - 2];
+    const B = shape[r - 1];
+    const AB = A * B;
+    for (let o = 0; o < x.length; o += AB) {
+      for (let i = 0; i < A; i++) {
+        const src = o + i * B;
+        for (let j = 0, d = o + i; j < B; j++, d += A) out[d] = x[src + j];
+      }
+    }
+    return out;
+  }
   const { dims, strides } = collapse(outShape, [stridesOf(outShape), perm.map((p) => xs[p])]);
   const last = dims.length - 1;
   copyRows(out, x, rowOffsets(dims, strides), 0, 0, dims[last], 1, strides[1][last]);

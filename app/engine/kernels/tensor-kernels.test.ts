@@ -107,6 +107,11 @@ test('Relu, Step, PadV2 and Transpose equal tfjs-cpu', () => {
     compare('PadV2', { x }, { paddings, constantValue: t % 3 === 0 ? -Infinity : t % 3 === 1 ? 0 : 1.5 }, `${what} ${JSON.stringify(paddings)}`);
     const perm = shape.map((_, i) => i).sort(() => rng.next() - 0.5);
     compare('Transpose', { x }, { perm }, `${what} ${JSON.stringify(perm)}`);
+    if (rank >= 2) {
+      // The last two axes swapped (channel shuffle) has its own loop.
+      const swap = shape.map((_, i) => (i === rank - 2 ? rank - 1 : i === rank - 1 ? rank - 2 : i));
+      compare('Transpose', { x }, { perm: swap }, `${what} ${JSON.stringify(swap)}`);
+    }
     tf.dispose(x);
   }
 });
