@@ -6,7 +6,9 @@
  *
  * Env: BENCH_BATCH (32), BENCH_STEPS (timed steps, 3), BENCH_MODELS (comma list of zoo specs),
  * BENCH_BACKENDS (comma list, default every backend name), BENCH_PROFILE=1 adds the kernels that
- * dominate one forward+backward step (tf.profile) per model. Besides wall time per step it
+ * dominate one forward+backward step (tf.profile, wall time) per model; BENCH_PROFILE=cpu
+ * instead times each kernel call in CPU time of this process (the mean of 3 forward+backward
+ * steps after 2 warm-ups), which a shared machine disturbs less. Besides wall time per step it
  * prints CPU time per step (this process, all threads) and the load average: on a shared
  * machine wall time includes waiting for a core.
  */
@@ -24,7 +26,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const MODELS = (process.env.BENCH_MODELS ?? 'se-resnet-demo,se-mobilenet-demo,se-shufflenet-demo').split(',');
 const BACKENDS = (process.env.BENCH_BACKENDS ?? BACKEND_NAMES.join(',')).split(',');
-const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILE = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'cpu';
+const CPU_PROFILE = process.env.BENCH_PROFILE === 'cpu';
 
 function median(a: number[]): number {
   const s = a.slice().sort((x, y) => x - y);
@@ -61,6 +64,50 @@ async function stepTimes(spec: string): Promise<{ wall: number[]; cpu: number[] 
     },
   });
   return { wall: wall.slice(1), cpu: cpu.slice(1) };
+}
+
+/** CPU milliseconds per kernel name, filled while `timeKernels` has wrapped the backend's kernels. */
+const cpuByKernel = new Map<string, number>();
+
+/** Wraps every kernel of `backend` to add its CPU time to cpuByKernel (once per process). */
+function timeKernels(backend: string): void {
+  for (const k of tf.getKernelsForBackend(backend)) {
+    const run = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, backend);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const from = process.cpuUsage();
+        const out = run(args);
+        cpuByKernel.set(k.kernelName, (cpuByKernel.get(k.kernelName) ?? 0) + cpuSeconds(from) * 1000);
+        return out;
+      },
+    });
+  }
+}
+
+/** CPU time of a forward + backward step: kernels summed by name (largest first) and the step's total. */
+function profileStepCpu(spec: string): { total: number; kernels: number; top: [string, number][] } {
+  const g = buildZooModel(spec);
+  const [h, w, c] = g.inputs[0].shape;
+  const p = createParams(g);
+  const x = tf.randomNormal([BATCH, h, w, c]) as tf.Tensor4D;
+  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(forward(g, x, { training: true }, p).outputs[0] as tf.Tensor2D, y), p.variables());
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  step();
+  step();
+  cpuByKernel.clear();
+  const R = 3;
+  const from = process.cpuUsage();
+  for (let r = 0; r < R; r++) step();
+  const total = (cpuSeconds(from) * 1000) / R;
+  tf.dispose([x, y]);
+  p.dispose();
+  const rows = [...cpuByKernel.entries()].map(([k, ms]): [string, number] => [k, ms / R]).sort((a, b) => b[1] - a[1]);
+  return { total, kernels: rows.reduce((a, r) => a + r[1], 0), top: rows.slice(0, 10) };
 }
 
 /** Kernel time of one forward + backward step, summed by kernel name, largest first. */
@@ -100,6 +147,8 @@ for (const name of BACKENDS) {
     console.log(`| ${name} | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | | | |`);
     continue;
   }
+  // CPU profiling wraps the kernels for the whole run, so every step pays its small overhead.
+  if (CPU_PROFILE) timeKernels(name);
   for (const spec of MODELS) {
     const times = await stepTimes(spec);
     const t = median(times.wall);
@@ -108,7 +157,13 @@ for (const name of BACKENDS) {
     console.log(
       `| ${name} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} | ${(c * 1000).toFixed(0)} | ${(BATCH / c).toFixed(1)} |`,
     );
-    if (PROFILE) {
+    if (CPU_PROFILE) {
+      const pr = profileStepCpu(spec);
+      profiles.push(
+        `${name} ${spec}: ${pr.total.toFixed(0)} ms CPU per forward+backward, ${pr.kernels.toFixed(0)} ms of it in kernels\n` +
+          pr.top.map(([k, ms]) => `  ${k.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms  ${((100 * ms) / pr.total).toFixed(1).padStart(5)}%`).join('\n'),
+      );
+    } else if (PROFILE) {
       const pr = await profileStep(spec);
       profiles.push(
         `${name} ${spec}: ${pr.total.toFixed(0)} ms of kernels per forward+backward\n` +
@@ -118,4 +173,4 @@ for (const name of BACKENDS) {
   }
 }
 console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (profiles.length) console.log(`\nkernels (tf.profile):\n${profiles.join('\n')}`);
+if (profiles.length) console.log(`\nkernels (${CPU_PROFILE ? 'CPU time' : 'tf.profile'}):\n${profiles.join('\n')}`);
