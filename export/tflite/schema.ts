@@ -181,14 +181,20 @@ function buffer(b: Builder, data?: Uint8Array): number {
 
 /**
  * FlatBuffers lets tables share a vector or a table: equal zero-point vectors (per-channel
- * weights: all zeros) and equal parameter sets (tensors tied by RESHAPE, CONCATENATION, ...) are
- * written once and referenced from every tensor that uses them.
+ * weights: all zeros), equal parameter sets (tensors tied by RESHAPE, CONCATENATION, ...), equal
+ * operator options and equal int vectors are written once and referenced from every user.
  */
 class Shared {
   private readonly seen = new Map<string, number>();
+  private readonly pairs = new Map<string, [number, number]>();
   get(key: string, make: () => number): number {
     let o = this.seen.get(key);
     if (o === undefined) this.seen.set(key, (o = make()));
+    return o;
+  }
+  get2(key: string, make: () => [number, number]): [number, number] {
+    let o = this.pairs.get(key);
+    if (o === undefined) this.pairs.set(key, (o = make()));
     return o;
   }
 }
@@ -302,11 +308,15 @@ function options(b: Builder, o: OpOptions | undefined): [number, number] {
   }
 }
 
-/** table Operator { opcode_index:uint (0); inputs (1); outputs (2); builtin_options_type (3); builtin_options (4); ... } */
-function operator(b: Builder, op: TfliteOperator, opcodeIndex: number): number {
-  const ins = intVector(b, op.inputs);
-  const outs = intVector(b, op.outputs);
-  const [optType, opt] = options(b, op.options);
+/**
+ * table Operator { opcode_index:uint (0); inputs (1); outputs (2); builtin_options_type (3); builtin_options (4); ... }
+ * Operators with equal options (every Conv2D of one stride and padding, every empty QuantizeOptions,
+ * ...) reference one options table, and equal input / output vectors one vector.
+ */
+function operator(b: Builder, op: TfliteOperator, opcodeIndex: number, shared: Shared): number {
+  const ins = shared.get(`iv:${op.inputs.join(',')}`, () => intVector(b, op.inputs));
+  const outs = shared.get(`iv:${op.outputs.join(',')}`, () => intVector(b, op.outputs));
+  const [optType, opt] = op.options ? shared.get2(`opt:${JSON.stringify(op.options)}`, () => options(b, op.options)) : [Options.NONE, 0];
   b.startObject(5);
   b.addFieldInt32(0, opcodeIndex, 0);
   b.addFieldOffset(1, ins, 0);
@@ -367,7 +377,7 @@ export function encodeTflite(m: TfliteModel): Uint8Array {
   const bufferOffsets = buffers.map((d) => buffer(b, d));
   const shared = new Shared();
   const tensors = m.tensors.map((t, i) => tensor(b, t, tensorBuffer[i], shared));
-  const ops = m.operators.map((o, i) => operator(b, o, codeIndex[i]));
+  const ops = m.operators.map((o, i) => operator(b, o, codeIndex[i], shared));
   const tensorsVec = offsetVector(b, tensors);
   const inputsVec = intVector(b, m.inputs);
   const outputsVec = intVector(b, m.outputs);
