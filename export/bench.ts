@@ -2,7 +2,8 @@
  * Export measurements for bench/RESULTS.md: the trained demo models (zoo:*-demo-fmnist) in every
  * format × precision, each file verified in its runtimes on class-balanced Fashion-MNIST test
  * images of the shipped subset (calibration: 500 of its train images), plus int8 without
- * gate-aware precision (all int8) for ONNX and TFLite. Prints one markdown table per format.
+ * gate-aware precision (all int8) and with every gate path float for ONNX and TFLite. Prints one
+ * markdown table per format.
  * Run: node --import tsx export/bench.ts [--images 2000] [--formats onnx,tflite,tfjs] [--models a,b]
  */
 import { rmSync } from 'node:fs';
@@ -36,14 +37,14 @@ for (const name of values.models!.split(',')) {
   for (const format of values.formats!.split(',')) {
     const e = findExporter(format, 'fp32');
     let fp32 = 0;
-    const variants: [Quant, boolean][] = [['fp32', true], ['fp16', true], ['int8', true], ...(format === 'tfjs' ? [] : ([['int8', false]] as [Quant, boolean][]))];
+    const variants: [Quant, boolean | 'all'][] = [['fp32', true], ['fp16', true], ['int8', true], ...(format === 'tfjs' ? [] : ([['int8', 'all'], ['int8', false]] as [Quant, boolean | 'all'][]))];
     for (const [quant, gateAware] of variants) {
       const a = await e.write(g, { quant, meta, calib, gateAware });
       const bytes = a.files.reduce((s, f) => s + f.data.length, 0);
       if (quant === 'fp32') fp32 = bytes;
       const path = stageArtifact(dir, `${name}-${format}-${quant}-${gateAware}`, e, a);
       const reports = await verifyWritten(e, path, g, data, bytes, 30);
-      const variant = quant === 'int8' && format !== 'tfjs' ? `int8 (${gateAware ? 'gate-aware' : 'all int8'})` : quant;
+      const variant = quant === 'int8' && format !== 'tfjs' ? `int8 (${gateAware === 'all' ? 'all gates float' : gateAware ? 'measured gates' : 'all int8'})` : quant;
       for (const r of reports) {
         const row = `| ${name} | ${variant} | ${bytes} | ${((100 * bytes) / fp32).toFixed(1)}% | ${r.runtime} | ${pct(r.top1Float)} | ${pct(r.top1)} | ${((100 * ((r.top1 ?? 0) - (r.top1Float ?? 0)))).toFixed(2)} | ${pct(r.agreement)} | ${r.maxAbsDiff.toExponential(2)} | ${r.latencyMs.toFixed(2)} |`;
         rows.set(format, [...(rows.get(format) ?? []), row]);

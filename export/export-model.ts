@@ -11,7 +11,7 @@ import { logitCount } from '../app/model/shapes.js';
 import { findExporter } from './registry.js';
 import { checkOutput, writeArtifact } from './write-output.js';
 import { floatLogits, measureRunner, type EvalBatch } from './verify/measure.js';
-import type { ExportArtifact, ExportOptions, Exporter, VerifyReport } from './types.js';
+import type { ExportArtifact, ExportOptions, Exporter, GateChoice, VerifyReport, WeightChoice } from './types.js';
 
 export interface ExportRequest extends ExportOptions {
   graph: Graph;
@@ -34,6 +34,10 @@ export interface ExportReport {
   quant: string;
   notes: string[];
   keptFloat: string[];
+  /** int8 with gate-aware precision: each SE block's measured gate error and whether it stayed float. */
+  gates?: GateChoice[];
+  /** TFLite int8: per-channel or per-tensor filters, per conv / depthwise layer. */
+  weights?: WeightChoice[];
   /** The first runtime's report (onnxruntime-node for ONNX), or null with --no-verify. */
   verify: VerifyReport | null;
   /** Every runtime's report. */
@@ -92,6 +96,8 @@ export async function exportModel(req: ExportRequest): Promise<ExportReport> {
     quant: req.quant,
     notes: a.notes,
     keptFloat: a.keptFloat,
+    ...(a.gates ? { gates: a.gates } : {}),
+    ...(a.weights ? { weights: a.weights } : {}),
     verify: reports[0] ?? null,
     verifyAll: reports,
   };

@@ -17,6 +17,7 @@ import { rmSync } from 'node:fs';
 import { loadModel } from '../app/model/load.js';
 import { trainedModelNames } from '../app/model/zoo/trained.js';
 import { runGraph } from '../app/engine/executor.js';
+import { seNodes } from '../app/model/ir.js';
 import { verifyWritten } from './export-model.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfliteExporter } from './tflite/index.js';
@@ -72,7 +73,19 @@ for (const name of MODELS) {
             rmSync(path, { recursive: true, force: true });
             continue;
           }
-          if (quant === 'int8' && e.format !== 'tfjs') assert.ok(a.keptFloat.length > 0, `${name} ${e.format} int8: gate-aware precision reports what it kept`);
+          if (quant === 'int8' && e.format !== 'tfjs') {
+            // Gate-aware precision measures every SE block and reports what it kept float.
+            const blocks = seNodes(g).map((n) => n.name);
+            assert.deepEqual(a.gates?.map((m) => m.block), blocks, `${name} ${e.format} int8: a gate measurement per SE block`);
+            for (const m of a.gates!) assert.ok(Number.isFinite(m.outputErrRatio) && m.gateMeanAbsErr <= m.gateMaxAbsErr, JSON.stringify(m));
+            const kept = a.gates!.filter((m) => m.keptFloat).map((m) => m.block);
+            assert.equal(a.keptFloat.length > 0, kept.length > 0, `${name} ${e.format}: keptFloat ${a.keptFloat.length} entries for ${kept.length} float gate paths`);
+            t.diagnostic(`${name} ${e.format} int8 gates (block: output error ratio): ${a.gates!.map((m) => `${m.block} ${m.outputErrRatio}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
+            if (e.format === 'tflite') {
+              assert.ok(a.weights && a.weights.length > 0, `${name} tflite int8 reports the filter granularity per layer`);
+              t.diagnostic(`${name} tflite int8 per-tensor filters: ${a.weights.filter((w) => w.granularity === 'per-tensor').map((w) => `${w.layer} (${w.noiseRatio})`).join(', ')}`);
+            }
+          }
           const reports = await verifyWritten(e, path, g, data, bytes, 0);
           if (e.format === 'onnx') onnxFiles.push(path);
           else rmSync(path, { recursive: true, force: true });
@@ -87,6 +100,7 @@ for (const name of MODELS) {
           }
         }
         const bound = INT8_SIZE_BOUND[e.format]?.[name] ?? 0.3;
+        t.diagnostic(`${name} ${e.format} int8 ${sizes.int8} B = ${((100 * sizes.int8) / sizes.fp32).toFixed(2)} % of fp32 ${sizes.fp32} B`);
         assert.ok(sizes.int8 <= bound * sizes.fp32, `${name} ${e.format} int8 ${sizes.int8} B is ${(sizes.int8 / sizes.fp32).toFixed(4)} of fp32 ${sizes.fp32} B (bound ${bound})`);
         assert.ok(sizes.fp16 <= 0.55 * sizes.fp32, `${name} ${e.format} fp16 ${sizes.fp16} B vs fp32 ${sizes.fp32} B`);
       });

@@ -32,8 +32,35 @@ export interface ExportOptions {
   /** Calibration images for int8; a fresh iterable per call (calibration may take several passes). */
   calib?: () => AsyncIterable<CalibBatch>;
   calibMethod?: CalibMethod;
-  /** Keep the SE gate path (FCs, gate activation) in float in int8 exports (default true). */
-  gateAware?: boolean;
+  /**
+   * Gate-aware precision for int8 (default true): keep an SE block's gate path (FCs, gate
+   * activation) in float where measurements on the calibration images show int8 hurts it
+   * (export/quantize/se-gate.ts); 'all' keeps every gate path float; false quantizes all of them.
+   */
+  gateAware?: boolean | 'all';
+}
+
+/** The gate-aware measurement of one SE block (export/quantize/se-gate.ts). */
+export interface GateChoice {
+  block: string;
+  /** Whether the gate path stays float. */
+  keptFloat: boolean;
+  /** |gate(int8 path) − gate(float)| over the calibration images: max and mean. */
+  gateMaxAbsErr: number;
+  gateMeanAbsErr: number;
+  /** The int8 gate's mean error on the block output / the output's own mean int8 rounding error. */
+  outputErrRatio: number;
+}
+
+/** The int8 filter granularity chosen for one TFLite conv / depthwise layer (export/tflite/granularity.ts). */
+export interface WeightChoice {
+  /** The IR node the filter belongs to (with the group index for grouped convs). */
+  layer: string;
+  op: 'CONV_2D' | 'DEPTHWISE_CONV_2D';
+  channels: number;
+  granularity: 'per-channel' | 'per-tensor';
+  /** The layer's output noise std with per-tensor / with per-channel filters (null: not measured). */
+  noiseRatio: number | null;
 }
 
 /** What a writer produced: one file, or the files of a folder (TF.js). */
@@ -44,6 +71,10 @@ export interface ExportArtifact {
   notes: string[];
   /** Tensors / nodes kept in float by gate-aware precision (int8 only). */
   keptFloat: string[];
+  /** int8 with gate-aware precision: the measurement and decision for every SE block. */
+  gates?: GateChoice[];
+  /** TFLite int8: per-channel or per-tensor filters, per conv / depthwise layer. */
+  weights?: WeightChoice[];
 }
 
 /** A written model opened in a runtime: logits [n, K] for an NHWC batch. */

@@ -1,7 +1,8 @@
 /**
  * The ONNX writer: fp32 (the IR as graphToOnnx writes it), fp16 (batch norms folded, float16
  * weights and activations, float32 I/O) and int8 static QDQ (batch norms folded, calibrated on
- * the calibration set, gate-aware by default). Verified in onnxruntime-node and onnxruntime-web.
+ * the calibration set, gate-aware by default: an SE gate path stays float where measurement shows
+ * int8 hurts it). Verified in onnxruntime-node and onnxruntime-web.
  */
 import { readFileSync } from 'node:fs';
 import type { Graph } from '../../app/model/ir.js';
@@ -17,6 +18,7 @@ import { applyQdq, planQdq } from './qdq.js';
 import { compactNames } from './compact.js';
 import { calibrate } from '../quantize/calibrate.js';
 import { openOrtNode, openOrtWeb } from '../verify/onnx.js';
+import { GATE_OUTPUT_TOLERANCE, measureGates } from '../quantize/se-gate.js';
 
 /** Whether gate-aware int8 also keeps the SE FC weights float (false: int8 weights, float compute). */
 export const FLOAT_GATE_WEIGHTS = false;
@@ -37,14 +39,22 @@ export async function writeOnnx(g: Graph, opts: ExportOptions): Promise<ExportAr
   }
   if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
   const gateAware = opts.gateAware ?? true;
-  const qo = { floatGates: gateAware ? seNodes(graph).map((n) => n.name) : [], floatGateWeights: FLOAT_GATE_WEIGHTS };
+  // Gate-aware: measure each SE block's int8 gate path on the calibration images; keep float where it hurts ('all': every block).
+  const gates = gateAware ? await measureGates(graph, opts.calib, 'onnx') : undefined;
+  const floatGates = gateAware === 'all' ? seNodes(graph).map((n) => n.name) : (gates ?? []).filter((m) => m.keptFloat).map((m) => m.block);
+  const qo = { floatGates, floatGateWeights: FLOAT_GATE_WEIGHTS };
   const plan = planQdq(model, qo);
   const method = opts.calibMethod ?? 'minmax';
   const ranges = await calibrate(model, plan.tensors, opts.calib, method);
   notes.push(`int8 QDQ: per-channel symmetric int8 weights, per-tensor uint8 activations (${plan.tensors.length} tensors, ${method} calibration)`);
   notes.push('value names compacted, node names dropped');
-  if (gateAware) notes.push(`gate-aware: ${qo.floatGates.length} SE gate paths kept in float (${plan.keptNodes.length} nodes)`);
-  return { files: [{ name: 'model.onnx', data: encodeModel(compactNames(applyQdq(model, plan, ranges, qo))) }], notes, keptFloat: plan.keptNodes };
+  if (gates) {
+    notes.push(
+      `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${floatGates.length} of ${gates.length} SE gate paths kept in float (${plan.keptNodes.length} nodes), the others int8`,
+    );
+  }
+  if (gates?.length) notes.push(`gate measurement (block: int8 output error / own rounding error): ${gates.map((m) => `${m.block} ${m.outputErrRatio}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
+  return { files: [{ name: 'model.onnx', data: encodeModel(compactNames(applyQdq(model, plan, ranges, qo))) }], notes, keptFloat: plan.keptNodes, ...(gates ? { gates } : {}) };
 }
 
 export const onnxExporter: Exporter = {

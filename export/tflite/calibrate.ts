@@ -61,14 +61,17 @@ const WEIGHTED: number[] = [Op.CONV_2D, Op.DEPTHWISE_CONV_2D, Op.FULLY_CONNECTED
 
 /**
  * Ranges by plan tensor index, for every tensor with a range source; and, by op index, the mean
- * of each input channel of every weighted op (over images and positions: bias correction's E[x]).
+ * and variance of each input channel of every weighted op (over images and positions: bias
+ * correction's E[x]; the weight-granularity choice's Var[x], see granularity.ts).
  */
 export async function calibratePlan(
   g: Graph,
   plan: Plan,
   source: CalibSource,
   method: CalibMethod = 'minmax',
-): Promise<{ ranges: Map<number, Range>; images: number; inputMeans: Map<number, Float64Array> }> {
+  /** Also sees every executor run of the first pass (with these IR tensors captured too): the gate measurement. */
+  observer?: { capture: string[]; observe(captured: Map<string, Float32Array>, n: number): void },
+): Promise<{ ranges: Map<number, Range>; images: number; inputMeans: Map<number, Float64Array>; inputVars: Map<number, Float64Array> }> {
   const ranges = new Map<number, Range>();
   const needed = new Set<string>();
   const measured: number[] = [];
@@ -81,14 +84,15 @@ export async function calibratePlan(
       needed.add(t.range.kind === 'ir' ? t.range.name : t.range.from);
     }
   });
-  const capture = [...needed];
+  const capture = [...new Set([...needed, ...(observer?.capture ?? [])])];
   const per = g.inputs[0].shape.reduce((a, b) => a * b, 1);
-  const pass = async (visit: (i: number, v: Float32Array) => void): Promise<number> => {
+  const pass = async (visit: (i: number, v: Float32Array) => void, observe?: (captured: Map<string, Float32Array>, n: number) => void): Promise<number> => {
     let images = 0;
     for await (const batch of typeof source === 'function' ? source() : source) {
       for (let s = 0; s < batch.n; s += CHUNK) {
         const n = Math.min(CHUNK, batch.n - s);
         const { captured } = await runGraph(g, batch.x.subarray(s * per, (s + n) * per), n, capture);
+        observe?.(captured, n);
         for (const i of measured) {
           const src = plan.tensors[i].range!;
           if (src.kind === 'fixed') continue;
@@ -99,8 +103,8 @@ export async function calibratePlan(
     }
     return images;
   };
-  // Per-channel sums of the tensors weighted ops read.
-  const sums = new Map<number, { sum: Float64Array; count: number }>();
+  // Per-channel sums (and sums of squares) of the tensors weighted ops read.
+  const sums = new Map<number, { sum: Float64Array; sq: Float64Array; count: number }>();
   const wanted = new Map<number, { tensor: number; offset: number; channels: number }>();
   plan.ops.forEach((o, k) => {
     if (!WEIGHTED.includes(o.op)) return;
@@ -109,21 +113,27 @@ export async function calibratePlan(
     const shape = plan.tensors[o.inputs[0]].shape;
     wanted.set(k, { ...m, channels: shape[shape.length - 1] });
     const C = plan.tensors[m.tensor].shape.at(-1)!;
-    if (!sums.has(m.tensor)) sums.set(m.tensor, { sum: new Float64Array(C), count: 0 });
+    if (!sums.has(m.tensor)) sums.set(m.tensor, { sum: new Float64Array(C), sq: new Float64Array(C), count: 0 });
   });
   const images = await pass((i, v) => {
     widen(ranges.get(i)!, v);
     const s = sums.get(i);
     if (!s) return;
     const C = s.sum.length;
-    for (let k = 0; k < v.length; k++) s.sum[k % C] += v[k];
+    for (let k = 0; k < v.length; k++) {
+      s.sum[k % C] += v[k];
+      s.sq[k % C] += v[k] * v[k];
+    }
     s.count += v.length / C;
-  });
+  }, observer && ((c, n) => observer.observe(c, n)));
   const inputMeans = new Map<number, Float64Array>();
+  const inputVars = new Map<number, Float64Array>();
   for (const [k, w] of wanted) {
     const s = sums.get(w.tensor)!;
     if (!s.count || w.offset + w.channels > s.sum.length) continue;
-    inputMeans.set(k, s.sum.slice(w.offset, w.offset + w.channels).map((v) => v / s.count));
+    const mean = s.sum.slice(w.offset, w.offset + w.channels).map((v) => v / s.count);
+    inputMeans.set(k, mean);
+    inputVars.set(k, s.sq.slice(w.offset, w.offset + w.channels).map((v, c) => Math.max(0, v / s.count - mean[c] * mean[c])));
   }
   if (images === 0) throw new UserError('The calibration set has no images; int8 quantization needs at least one.');
   if (method === 'percentile') {
@@ -136,5 +146,5 @@ export async function calibratePlan(
     });
     for (const i of measured) ranges.set(i, percentileRange(ranges.get(i)!, hist.get(i)!));
   }
-  return { ranges, images, inputMeans };
+  return { ranges, images, inputMeans, inputVars };
 }

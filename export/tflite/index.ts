@@ -1,11 +1,14 @@
 /**
  * The TFLite entry of the export registry: fp32, fp16 (float16 weights + DEQUANTIZE) and int8
- * full-integer (float32 I/O by default; `io: 'int8'` for int8 I/O; gate-aware by default: the SE
- * gate paths stay float32), verified in the real TFLite
+ * full-integer (float32 I/O by default; `io: 'int8'` for int8 I/O; per-channel or per-tensor filters
+ * chosen per layer; gate-aware by default: an SE gate path stays float32 where the measurement on
+ * the calibration images shows int8 hurts it), verified in the real TFLite
  * interpreter (tfjs-tflite wasm, in a child process).
  */
 import type { Graph } from '../../app/model/ir.js';
-import type { ExportArtifact, ExportOptions, Exporter, Runner } from '../types.js';
+import type { ExportArtifact, ExportOptions, Exporter, GateChoice, Runner } from '../types.js';
+import { GATE_OUTPUT_TOLERANCE } from '../quantize/se-gate.js';
+import type { Granularity } from './granularity.js';
 import { metadataEntries } from '../metadata.js';
 import { writeTflite } from './write.js';
 import { openTflite } from './verify.js';
@@ -16,19 +19,19 @@ export { writeTflite, graphToTflite } from './write.js';
 export { verifyTflite, openTflite } from './verify.js';
 export { readTflite } from './read.js';
 
-/** ExportOptions plus the TFLite-only choice of integer or float I/O for int8. */
-export type TfliteExportOptions = ExportOptions & { io?: IoType };
+/** ExportOptions plus the TFLite-only choices of integer or float I/O and of the filter granularity for int8. */
+export type TfliteExportOptions = ExportOptions & { io?: IoType; granularity?: Granularity };
 
 async function* collect(calib: NonNullable<ExportOptions['calib']>): AsyncIterable<{ x: Float32Array; n: number }> {
   for await (const b of calib()) if (b.n > 0) yield b;
 }
 
-/** Gate-aware precision: the plan ops of every SE gate path (FCs, activations, gate, reshape) and the SE nodes they belong to. */
-export function gateOps(plan: Plan): { ops: Set<number>; blocks: string[] } {
+/** Gate-aware precision: the plan ops of every SE gate path (FCs, activations, gate, reshape), or of the blocks in `only`, and the SE nodes they belong to. */
+export function gateOps(plan: Plan, only?: ReadonlySet<string>): { ops: Set<number>; blocks: string[] } {
   const ops = new Set<number>();
   const blocks = new Set<string>();
   plan.ops.forEach((o, k) => {
-    if (!o.se) return;
+    if (!o.se || (only && !only.has(o.se))) return;
     ops.add(k);
     blocks.add(o.se);
   });
@@ -37,28 +40,35 @@ export function gateOps(plan: Plan): { ops: Set<number>; blocks: string[] } {
 
 export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): Promise<ExportArtifact> {
   const io = opts.io ?? 'float';
-  const gateAware = opts.quant === 'int8' && (opts.gateAware ?? true);
+  const gateAware = opts.quant === 'int8' ? (opts.gateAware ?? true) : false;
   let keptFloat: string[] = [];
   const calib = opts.calib;
-  const { bytes, notes } = await writeTflite(g, {
+  const { bytes, notes, weights, gates } = await writeTflite(g, {
     quant: opts.quant,
     io,
     metadata: metadataEntries(opts.meta),
+    ...(opts.granularity ? { granularity: opts.granularity } : {}),
     ...(calib ? { calib: () => collect(calib), calibMethod: opts.calibMethod ?? 'minmax' } : {}),
     ...(gateAware
       ? {
-          floatOps: (plan: Plan) => {
-            const { ops, blocks } = gateOps(plan);
+          measureGates: true,
+          floatOps: (plan: Plan, measured: GateChoice[]) => {
+            const { ops, blocks } = gateOps(plan, gateAware === 'all' ? undefined : new Set(measured.filter((m) => m.keptFloat).map((m) => m.block)));
             keptFloat = blocks.map((b) => `${b} (gate path: FCs, activations, gate)`);
             return ops;
           },
         }
       : {}),
   });
-  if (gateAware && keptFloat.length) {
-    notes.push(`gate-aware: the gate path of ${keptFloat.length} SE blocks is float32 (weight-only int8 FCs through DEQUANTIZE); the squeeze MEAN and the rescale MUL stay int8`);
+  if (gates) {
+    notes.push(
+      `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${keptFloat.length} of ${gates.length} SE gate paths float32 (weight-only int8 FCs through DEQUANTIZE), the others int8; the squeeze MEAN and the rescale MUL stay int8`,
+    );
   }
-  return { files: [{ name: 'model.tflite', data: bytes }], notes, keptFloat };
+  if (gates?.length) notes.push(`gate measurement (block: int8 output error / own rounding error): ${gates.map((m) => `${m.block} ${m.outputErrRatio}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
+  const pt = (weights ?? []).filter((w) => w.granularity === 'per-tensor');
+  if (weights?.length) notes.push(`per-tensor filters (${pt.length} of ${weights.length} layers): ${pt.map((w) => w.layer).join(', ') || 'none'}`);
+  return { files: [{ name: 'model.tflite', data: bytes }], notes, keptFloat, ...(gates ? { gates } : {}), ...(weights ? { weights } : {}) };
 }
 
 export const tfliteExporter: Exporter = {

@@ -20,7 +20,7 @@ import { f32Bytes, i32Bytes, i8Bytes, opVersion } from './emit.js';
 
 export type IoType = 'int8' | 'float';
 
-interface Affine {
+export interface Affine {
   scale: number;
   zeroPoint: number;
 }
@@ -35,6 +35,14 @@ export function int8Params(r: Range): Affine {
   const scale = Math.fround((hi - lo) / 255);
   const zeroPoint = Math.max(-128, Math.min(127, round(-128 - lo / scale)));
   return { scale, zeroPoint };
+}
+
+/** Symmetric int8 with one scale for the whole tensor (max |w| / 127), as float32. */
+export function quantizePerTensor(w: Float32Array): { q: Int8Array; scale: Float32Array } {
+  let m = 0;
+  for (const v of w) m = Math.max(m, Math.abs(v));
+  const s = m > 0 ? Math.fround(m / 127) : 1;
+  return { q: Int8Array.from(w, (v) => Math.max(-127, Math.min(127, round(v / s)))), scale: Float32Array.of(s) };
 }
 
 /** Which inputs of a tied op carry data (the others are shapes, axes, pads). */
@@ -69,29 +77,17 @@ function unionFind(n: number): { find: (i: number) => number; union: (a: number,
 const q = (a: Affine): QuantParams => ({ scale: [a.scale], zeroPoint: [a.zeroPoint] });
 
 /**
- * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations are float32
- * tensors, their weights int8 constants turned float by a DEQUANTIZE at the start of the graph
- * (weight-only int8), their biases and operands float32; a DEQUANTIZE follows an int8 tensor a
- * float op reads and a QUANTIZE (with the tensor's calibrated range) a float tensor an int8 op reads.
+ * The int8 parameters of every activation tensor: one set per group of tensors tied by an int8
+ * op (RESHAPE, CONCATENATION, ...: the union of their calibrated ranges), fixed ones (LOGISTIC
+ * output) as the op requires. Tensors produced by a float op are not tied.
  */
-export function int8Model(
-  plan: Plan,
-  ranges: Map<number, Range>,
-  io: IoType,
-  description: string,
-  metadata: Record<string, string>,
-  floatOps: ReadonlySet<number> = new Set(),
-  inputMeans: ReadonlyMap<number, Float64Array> = new Map(),
-): TfliteModel {
+export function activationParams(plan: Plan, ranges: Map<number, Range>, floatOps: ReadonlySet<number> = new Set()): (i: number) => Affine {
   const T = plan.tensors;
   const isConst = (i: number): boolean => !!(T[i].f32 || T[i].i32);
   const producer = new Map<number, number>();
   plan.ops.forEach((o, k) => o.outputs.forEach((t) => producer.set(t, k)));
-  const consumerOf = new Map<number, number>();
-  plan.ops.forEach((o, k) => o.inputs.forEach((t) => consumerOf.has(t) || consumerOf.set(t, k)));
   const floatAct = (i: number): boolean => !isConst(i) && producer.has(i) && floatOps.has(producer.get(i)!);
-
-  // Activation parameters, one set per tied group (ties come from int8 ops only).
+  // One set per tied group (ties come from int8 ops only).
   const uf = unionFind(T.length);
   plan.ops.forEach((o, k) => {
     if (floatOps.has(k)) return;
@@ -119,7 +115,7 @@ export function int8Model(
       g.max = Math.max(g.max, r.max);
     } else groupRange.set(root, { ...r });
   });
-  const act = (i: number): Affine => {
+  return (i: number): Affine => {
     const root = uf.find(i);
     const fixed = groupFixed.get(root);
     if (fixed) return fixed;
@@ -127,6 +123,35 @@ export function int8Model(
     if (!r) throw new Error(`tflite int8: no calibration range reaches tensor ${i}`);
     return int8Params(r);
   };
+}
+
+/**
+ * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations are float32
+ * tensors, their weights int8 constants turned float by a DEQUANTIZE at the start of the graph
+ * (weight-only int8), their biases and operands float32; a DEQUANTIZE follows an int8 tensor a
+ * float op reads and a QUANTIZE (with the tensor's calibrated range) a float tensor an int8 op reads.
+ * Conv / depthwise filters in `perTensor` (plan tensor indices) get one scale instead of one per
+ * output channel, and their biases too (granularity.ts decides which).
+ */
+export function int8Model(
+  plan: Plan,
+  ranges: Map<number, Range>,
+  io: IoType,
+  description: string,
+  metadata: Record<string, string>,
+  floatOps: ReadonlySet<number> = new Set(),
+  inputMeans: ReadonlyMap<number, Float64Array> = new Map(),
+  perTensor: ReadonlySet<number> = new Set(),
+): TfliteModel {
+  const T = plan.tensors;
+  const isConst = (i: number): boolean => !!(T[i].f32 || T[i].i32);
+  const producer = new Map<number, number>();
+  plan.ops.forEach((o, k) => o.outputs.forEach((t) => producer.set(t, k)));
+  const consumerOf = new Map<number, number>();
+  plan.ops.forEach((o, k) => o.inputs.forEach((t) => consumerOf.has(t) || consumerOf.set(t, k)));
+  const floatAct = (i: number): boolean => !isConst(i) && producer.has(i) && floatOps.has(producer.get(i)!);
+
+  const act = activationParams(plan, ranges, floatOps);
 
   // Weight scales first (biases need them), then every tensor.
   const weightScales = new Map<number, Float32Array>();
@@ -148,12 +173,8 @@ export function int8Model(
     let qv: Int8Array;
     let scales: Float32Array;
     let dim = 0;
-    if (t.role === 'fc-weights') {
-      let m = 0;
-      for (const v of t.f32) m = Math.max(m, Math.abs(v));
-      const s = m > 0 ? Math.fround(m / 127) : 1;
-      qv = Int8Array.from(t.f32, (v) => Math.max(-127, Math.min(127, round(v / s))));
-      scales = Float32Array.of(s);
+    if (t.role === 'fc-weights' || perTensor.has(i)) {
+      ({ q: qv, scale: scales } = quantizePerTensor(t.f32));
     } else {
       dim = t.role === 'conv-filter' ? 0 : 3;
       const pc = quantizePerChannel(t.f32, t.shape, dim);

@@ -12,9 +12,11 @@ import { encodeTflite } from './schema.js';
 import { lowerGraph } from './lower.js';
 import { fp32Model } from './emit.js';
 import { fp16Model } from './fp16.js';
-import { int8Model, type IoType } from './int8.js';
+import { activationParams, int8Model, type IoType } from './int8.js';
+import { chooseGranularity, type Granularity, type WeightChoice } from './granularity.js';
 import { calibratePlan, type CalibSource } from './calibrate.js';
-import type { CalibMethod } from '../types.js';
+import type { CalibMethod, GateChoice } from '../types.js';
+import { GateMeter } from '../quantize/se-gate.js';
 import type { Plan } from './plan.js';
 
 export interface TfliteWriteOptions {
@@ -25,10 +27,14 @@ export interface TfliteWriteOptions {
   calib?: CalibSource;
   /** int8 only: MinMax (default) or percentile (99.99 %, two passes over the images). */
   calibMethod?: CalibMethod;
-  /** int8 only: plan ops kept in float32 (weight-only int8); see {@link gateOps}. */
-  floatOps?: (plan: Plan) => ReadonlySet<number>;
+  /** int8 only: plan ops kept in float32 (weight-only int8), given the gate measurement when `measureGates`; see {@link gateOps}. */
+  floatOps?: (plan: Plan, gates: GateChoice[]) => ReadonlySet<number>;
+  /** int8 only: measure every SE gate path on the calibration pass (export/quantize/se-gate.ts). */
+  measureGates?: boolean;
   /** int8 only: subtract the calibrated mean shift of weight rounding from each bias (default true). */
   biasCorrection?: boolean;
+  /** int8 only: per-channel or per-tensor conv / depthwise filters, chosen per layer by measurement (default) or forced. */
+  granularity?: Granularity;
   /** Written as Model.metadata entries (name → UTF-8 buffer). */
   metadata?: Record<string, string>;
 }
@@ -36,6 +42,10 @@ export interface TfliteWriteOptions {
 export interface TfliteWriteResult {
   bytes: Uint8Array;
   notes: string[];
+  /** int8: the filter granularity chosen for each conv / depthwise layer. */
+  weights?: WeightChoice[];
+  /** int8 with `measureGates`: each SE block's gate measurement. */
+  gates?: GateChoice[];
 }
 
 /** Lowers `g` (batch norms folded) to the float plan; exposed for tests. */
@@ -58,6 +68,7 @@ export function compactNames(plan: Plan): void {
 
 export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<TfliteWriteResult> {
   const { plan, folded, foldedCount } = planFor(g);
+  const names = plan.tensors.map((t) => t.name);
   compactNames(plan);
   const metadata = { ...(opts.metadata ?? {}), quant: opts.quant };
   const description = `${g.name} (${opts.quant}) written by se-prune-studio`;
@@ -70,12 +81,16 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
   }
   if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
   const io = opts.io ?? 'float';
-  const { ranges, images, inputMeans } = await calibratePlan(folded, plan, opts.calib, opts.calibMethod);
+  const meter = opts.measureGates ? new GateMeter(folded) : undefined;
+  const { ranges, images, inputMeans, inputVars } = await calibratePlan(folded, plan, opts.calib, opts.calibMethod, meter);
+  const gates = meter?.measure('tflite') ?? [];
+  const floatOps = opts.floatOps?.(plan, gates) ?? new Set<number>();
+  const { perTensor, choices } = chooseGranularity(plan, names, activationParams(plan, ranges, floatOps), floatOps, inputVars, opts.granularity);
   notes.push(
-    `int8 full-integer: per-channel symmetric int8 conv weights${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
+    `int8 full-integer: int8 conv weights (${choices.length - perTensor.size} layers per-channel, ${perTensor.size} per-tensor${opts.granularity && opts.granularity !== 'measured' ? '' : ' where it adds ≤ 5 % output noise'})${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
   );
-  const floatOps = opts.floatOps?.(plan) ?? new Set<number>();
-  return { bytes: encodeTflite(int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans)), notes };
+  const model = int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans, perTensor);
+  return { bytes: encodeTflite(model), notes, weights: choices, ...(meter ? { gates } : {}) };
 }
 
 /** The brief's name for the writer. */
