@@ -48,7 +48,7 @@ export async function writeOnnx(g: Graph, opts: ExportOptions): Promise<ExportAr
   const ranges = await calibrate(model, plan.tensors, opts.calib, method);
   notes.push(`int8 QDQ: per-channel symmetric int8 weights, per-tensor uint8 activations (${plan.tensors.length} tensors, ${method} calibration)`);
   notes.push('value names compacted, node names dropped');
-  if (gates) {
+  if (gates?.length) {
     notes.push(
       `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${floatGates.length} of ${gates.length} SE gate paths kept in float (${plan.keptNodes.length} nodes), the others int8`,
     );

@@ -60,7 +60,7 @@ export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): 
         }
       : {}),
   });
-  if (gates) {
+  if (gates?.length) {
     notes.push(
       `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${keptFloat.length} of ${gates.length} SE gate paths float32 (weight-only int8 FCs through DEQUANTIZE), the others int8; the squeeze MEAN and the rescale MUL stay int8`,
     );

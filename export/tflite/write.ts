@@ -13,7 +13,7 @@ import { lowerGraph } from './lower.js';
 import { fp32Model } from './emit.js';
 import { fp16Model } from './fp16.js';
 import { activationParams, int8Model, type IoType } from './int8.js';
-import { chooseGranularity, type Granularity, type WeightChoice } from './granularity.js';
+import { chooseGranularity, PER_TENSOR_TOLERANCE, type Granularity, type WeightChoice } from './granularity.js';
 import { calibratePlan, type CalibSource } from './calibrate.js';
 import type { CalibMethod, GateChoice } from '../types.js';
 import { GateMeter } from '../quantize/se-gate.js';
@@ -87,7 +87,7 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
   const floatOps = opts.floatOps?.(plan, gates) ?? new Set<number>();
   const { perTensor, choices } = chooseGranularity(plan, names, activationParams(plan, ranges, floatOps), floatOps, inputVars, opts.granularity);
   notes.push(
-    `int8 full-integer: int8 conv weights (${choices.length - perTensor.size} layers per-channel, ${perTensor.size} per-tensor${opts.granularity && opts.granularity !== 'measured' ? '' : ' where it adds ≤ 5 % output noise'})${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
+    `int8 full-integer: int8 conv weights (${choices.length - perTensor.size} layers per-channel, ${perTensor.size} per-tensor${opts.granularity && opts.granularity !== 'measured' ? '' : ` where it adds ≤ ${Math.round(100 * (PER_TENSOR_TOLERANCE - 1))} % output noise`})${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
   );
   const model = int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans, perTensor);
   return { bytes: encodeTflite(model), notes, weights: choices, ...(meter ? { gates } : {}) };
