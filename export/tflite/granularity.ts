@@ -100,7 +100,7 @@ export function chooseGranularity(
     const tensor = mode === 'per-tensor' || (mode === 'measured' && ratio !== null && ratio <= PER_TENSOR_TOLERANCE);
     if (tensor) perTensor.add(wi);
     choices.push({
-      layer: names[wi].replace(/\/(filter|scale)/, ''),
+      layer: names[wi].replace(/\/filter(\d+)$/, ' group $1').replace(/\/(filter|scale)$/, ''),
       op: o.op === Op.CONV_2D ? 'CONV_2D' : 'DEPTHWISE_CONV_2D',
       channels,
       granularity: tensor ? 'per-tensor' : 'per-channel',
