@@ -78,9 +78,11 @@ for (const name of MODELS) {
             const blocks = seNodes(g).map((n) => n.name);
             assert.deepEqual(a.gates?.map((m) => m.block), blocks, `${name} ${e.format} int8: a gate measurement per SE block`);
             for (const m of a.gates!) assert.ok(Number.isFinite(m.outputErrRatio) && m.gateMeanAbsErr <= m.gateMaxAbsErr, JSON.stringify(m));
+            // ONNX keeps every gate path float (smaller in QDQ form); TFLite follows the measurement.
+            for (const m of a.gates!) assert.equal(m.keptFloat, e.format === 'onnx' || m.int8Hurts, `${name} ${e.format} ${JSON.stringify(m)}`);
             const kept = a.gates!.filter((m) => m.keptFloat).map((m) => m.block);
             assert.equal(a.keptFloat.length > 0, kept.length > 0, `${name} ${e.format}: keptFloat ${a.keptFloat.length} entries for ${kept.length} float gate paths`);
-            t.diagnostic(`${name} ${e.format} int8 gates (block: output error ratio): ${a.gates!.map((m) => `${m.block} ${m.outputErrRatio}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
+            t.diagnostic(`${name} ${e.format} int8 gates (block: output error ratio): ${a.gates!.map((m) => `${m.block} ${m.outputErrRatio}${m.int8Hurts ? ' (int8 hurts)' : ''}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
             if (e.format === 'tflite') {
               assert.ok(a.weights && a.weights.length > 0, `${name} tflite int8 reports the filter granularity per layer`);
               t.diagnostic(`${name} tflite int8 per-tensor filters: ${a.weights.filter((w) => w.granularity === 'per-tensor').map((w) => `${w.layer} (${w.noiseRatio})`).join(', ')}`);

@@ -33,9 +33,11 @@ export interface ExportOptions {
   calib?: () => AsyncIterable<CalibBatch>;
   calibMethod?: CalibMethod;
   /**
-   * Gate-aware precision for int8 (default true): keep an SE block's gate path (FCs, gate
-   * activation) in float where measurements on the calibration images show int8 hurts it
-   * (export/quantize/se-gate.ts); 'all' keeps every gate path float; false quantizes all of them.
+   * Gate-aware precision for int8 (default true): measure each SE block's int8 gate path (FCs,
+   * gate activation) on the calibration images (export/quantize/se-gate.ts) and report it. TFLite
+   * keeps float exactly the blocks where int8 hurts; ONNX keeps every gate path float (as 'all':
+   * in QDQ form a float gate path is smaller than an int8 one and never less accurate). 'all'
+   * keeps every gate path float; false quantizes all of them and measures nothing.
    */
   gateAware?: boolean | 'all';
 }
@@ -43,8 +45,10 @@ export interface ExportOptions {
 /** The gate-aware measurement of one SE block (export/quantize/se-gate.ts). */
 export interface GateChoice {
   block: string;
-  /** Whether the gate path stays float. */
+  /** Whether the gate path stays float in the written file. */
   keptFloat: boolean;
+  /** The measurement's verdict: int8 adds more than the tolerance (whether or not the writer followed it). */
+  int8Hurts: boolean;
   /** |gate(int8 path) − gate(float)| over the calibration images: max and mean. */
   gateMaxAbsErr: number;
   gateMeanAbsErr: number;

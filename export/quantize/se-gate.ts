@@ -144,7 +144,7 @@ export class GateMeter {
       const sy = (this.outRange[k][1] - this.outRange[k][0]) / 255;
       const ratio = sy > 0 && float.length ? sumOut / float.length / (sy / 4) : 0;
       const r = (v: number): number => Number(v.toPrecision(3));
-      return { block: b.name, keptFloat: ratio > GATE_OUTPUT_TOLERANCE, gateMaxAbsErr: r(maxErr), gateMeanAbsErr: r(float.length ? sumErr / float.length : 0), outputErrRatio: r(ratio) };
+      return { block: b.name, keptFloat: ratio > GATE_OUTPUT_TOLERANCE, int8Hurts: ratio > GATE_OUTPUT_TOLERANCE, gateMaxAbsErr: r(maxErr), gateMeanAbsErr: r(float.length ? sumErr / float.length : 0), outputErrRatio: r(ratio) };
     });
   }
 }

@@ -43,7 +43,7 @@ export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): 
   const gateAware = opts.quant === 'int8' ? (opts.gateAware ?? true) : false;
   let keptFloat: string[] = [];
   const calib = opts.calib;
-  const { bytes, notes, weights, gates } = await writeTflite(g, {
+  const { bytes, notes, weights, gates: measured } = await writeTflite(g, {
     quant: opts.quant,
     io,
     metadata: metadataEntries(opts.meta),
@@ -60,12 +60,14 @@ export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): 
         }
       : {}),
   });
+  // 'all': every gate path float, whatever the measurement says (reported as int8Hurts).
+  const gates = gateAware === 'all' ? measured?.map((m) => ({ ...m, keptFloat: true })) : measured;
   if (gates?.length) {
     notes.push(
       `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${keptFloat.length} of ${gates.length} SE gate paths float32 (weight-only int8 FCs through DEQUANTIZE), the others int8; the squeeze MEAN and the rescale MUL stay int8`,
     );
   }
-  if (gates?.length) notes.push(`gate measurement (block: int8 output error / own rounding error): ${gates.map((m) => `${m.block} ${m.outputErrRatio}${m.keptFloat ? ' float' : ''}`).join(', ')}`);
+  if (gates?.length) notes.push(`gate measurement (block: int8 output error / own rounding error): ${gates.map((m) => `${m.block} ${m.outputErrRatio}${m.int8Hurts ? ' (int8 hurts)' : ''}`).join(', ')}`);
   const pt = (weights ?? []).filter((w) => w.granularity === 'per-tensor');
   if (weights?.length) notes.push(`per-tensor filters (${pt.length} of ${weights.length} layers): ${pt.map((w) => w.layer).join(', ') || 'none'}`);
   return { files: [{ name: 'model.tflite', data: bytes }], notes, keptFloat, ...(gates ? { gates } : {}), ...(weights ? { weights } : {}) };
