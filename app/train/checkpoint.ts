@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../model/ir.js';
+import type { Project } from '../model/project-file.js';
 import { decodeProject } from '../model/project-file.js';
 import { saveProject } from '../model/load.js';
 import { UserError } from '../model/errors.js';
@@ -56,11 +57,22 @@ export function checkpointExists(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_JSON));
 }
 
-export function saveCheckpoint(dir: string, graph: Graph, state: OptimizerState, epoch: number, config: RunConfig, history: EpochSummary[]): void {
+/** What a checkpoint's model file carries besides the weights, so it evaluates and exports like the final output. */
+export type CheckpointProject = Pick<Project, 'preprocessing' | 'labels'>;
+
+export function saveCheckpoint(
+  dir: string,
+  graph: Graph,
+  state: OptimizerState,
+  epoch: number,
+  config: RunConfig,
+  history: EpochSummary[],
+  project: CheckpointProject = {},
+): void {
   mkdirSync(dir, { recursive: true });
   const model = `epoch-${epoch}.seprune`;
   const stateFile = `epoch-${epoch}.optimizer.bin`;
-  saveProject(join(dir, model), { graph, history: [{ step: 'checkpoint', at: new Date().toISOString(), details: { epoch } }] }, { force: true });
+  saveProject(join(dir, model), { ...project, graph, history: [{ step: 'checkpoint', at: new Date().toISOString(), details: { epoch } }] }, { force: true });
   const slots: CheckpointMeta['slots'] = [];
   let offset = 0;
   for (const [key, a] of state.slots) {

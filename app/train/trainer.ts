@@ -20,7 +20,7 @@ import { createOptimizer, type OptimizerKind } from './optimizers.js';
 import { learningRate, type ScheduleKind, type ScheduleOptions } from './schedule.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
 import { trainingLoss } from './loss.js';
-import { checkpointExists, loadCheckpoint, saveCheckpoint, type EpochSummary, type RunConfig } from './checkpoint.js';
+import { checkpointExists, loadCheckpoint, saveCheckpoint, type CheckpointProject, type EpochSummary, type RunConfig } from './checkpoint.js';
 
 export type { EpochSummary } from './checkpoint.js';
 
@@ -57,6 +57,8 @@ export interface TrainOptions {
   indices?: number[];
   /** Write a checkpoint here after every epoch. */
   checkpointDir?: string;
+  /** Preprocessing and labels each checkpoint's model file carries (so it evaluates as the final output does). */
+  checkpointProject?: CheckpointProject;
   /** Continue from the checkpoint in checkpointDir (a fresh start when there is none). */
   resume?: boolean;
   signal?: AbortSignal;
@@ -275,7 +277,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         imagesPerSecond: images / Math.max(seconds, 1e-9),
       };
       history.push(summary);
-      if (dir) saveCheckpoint(dir, writeBack(g, params), opt.exportState(), epoch + 1, config, history);
+      if (dir) saveCheckpoint(dir, writeBack(g, params), opt.exportState(), epoch + 1, config, history, o.checkpointProject);
       o.onEpoch?.(summary);
     }
     return {

@@ -1,5 +1,5 @@
 // `seprune finetune` as a user runs it: Ctrl-C (SIGINT) mid-run stops cleanly with the last
-// checkpoint kept and the input untouched, and --resume finishes the run and reports top-1.
+// checkpoint kept (with the run's preprocessing and labels) and the input untouched, and --resume finishes the run and reports top-1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { saveProject } from '../../model/load.js';
+import { loadModel, saveProject } from '../../model/load.js';
 import { buildZooModel } from '../../model/zoo/index.js';
 
 const bin = fileURLToPath(new URL('../../../bin/seprune.mjs', import.meta.url));
@@ -20,7 +20,7 @@ test('finetune: SIGINT keeps the last checkpoint and the input; --resume complet
   const inputBytes = readFileSync(input);
   const ckpt = join(dir, 'ckpt');
   const out = join(dir, 'out.seprune');
-  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--out', out];
+  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--mean', '0.286', '--std', '0.353', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--out', out];
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -42,7 +42,11 @@ test('finetune: SIGINT keeps the last checkpoint and the input; --resume complet
   assert.ok(kept >= 1 && kept < 3);
   assert.doesNotMatch(stderr, /internal error|at .*\.ts:/);
   assert.equal(JSON.parse(readFileSync(join(ckpt, 'checkpoint.json'), 'utf8')).epoch, kept);
-  assert.ok(existsSync(join(ckpt, `epoch-${kept}.seprune`)));
+  // The checkpoint's model carries the run's preprocessing and labels, so it evaluates like the final output.
+  const saved = await loadModel(join(ckpt, `epoch-${kept}.seprune`));
+  assert.deepEqual(saved.project.preprocessing?.mean, [0.286]);
+  assert.deepEqual(saved.project.preprocessing?.std, [0.353]);
+  assert.equal(saved.project.labels?.length, 10);
   assert.ok(!existsSync(out), 'no output after a cancel');
   assert.deepEqual(readFileSync(input), inputBytes, 'the input model is byte-identical');
 

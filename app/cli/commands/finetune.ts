@@ -148,7 +148,7 @@ export const finetuneCommand: CommandSpec = {
         ...(teacher ? { teacher: teacher.project.graph } : {}),
         seed: d.seed,
         indices,
-        ...(checkpointDir ? { checkpointDir } : {}),
+        ...(checkpointDir ? { checkpointDir, checkpointProject: { preprocessing: d.preprocess, labels: ds.classes } } : {}),
         resume,
         signal: ac.signal,
         onProgress: (ev: TrainProgress) =>
