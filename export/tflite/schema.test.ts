@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ByteBuffer } from 'flatbuffers';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,62 @@ test('a truncated .tflite is a clear error from the reader and from the verifier
       assert.match(e.message, /^The TFLite interpreter refused .*bad\.tflite: .*initialize model/);
       return true;
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Where SubGraph 0's tensors vector points (absolute table positions), read straight off the bytes. */
+function tensorTables(bytes: Uint8Array): number[] {
+  const bb = new ByteBuffer(bytes);
+  const field = (t: number, id: number): number => {
+    const vt = t - bb.readInt32(t);
+    const o = 4 + 2 * id < bb.readInt16(vt) ? bb.readInt16(vt + 4 + 2 * id) : 0;
+    return o ? t + o + bb.readInt32(t + o) : 0;
+  };
+  const vec = (v: number): number[] => Array.from({ length: bb.readInt32(v) }, (_, i) => v + 4 + 4 * i + bb.readInt32(v + 4 + 4 * i));
+  const model = bb.readInt32(0);
+  const subgraph = vec(field(model, 2))[0];
+  return vec(field(subgraph, 0));
+}
+
+test('identical tensors share one table and one buffer, and the interpreter runs the shared file', async () => {
+  // y = relu6(x · k · k + k): k is three constant tensors with equal bytes, the two inner
+  // activations are unnamed and alike, so 8 tensors need 4 tables (x, y, k, inner).
+  const k = [2, -1, 0.5];
+  const kt = { name: '', shape: [3], type: TensorType.FLOAT32, data: f32(k) };
+  const inner = { name: '', shape: [1, 2, 2, 3], type: TensorType.FLOAT32 };
+  const m: TfliteModel = {
+    description: 'shared',
+    metadata: {},
+    tensors: [{ name: 'x', shape: [1, 2, 2, 3], type: TensorType.FLOAT32 }, kt, { ...inner }, { ...kt }, { ...inner }, { ...kt }, { name: 'y', shape: [1, 2, 2, 3], type: TensorType.FLOAT32 }, { ...kt, data: f32(k) }],
+    operators: [
+      { op: Op.MUL, version: 1, inputs: [0, 1], outputs: [2], options: { type: 'Mul', act: 0 } },
+      { op: Op.MUL, version: 1, inputs: [2, 3], outputs: [4], options: { type: 'Mul', act: 0 } },
+      { op: Op.ADD, version: 1, inputs: [4, 5], outputs: [6], options: { type: 'Add', act: 3 } },
+    ],
+    inputs: [0],
+    outputs: [6],
+  };
+  const bytes = encodeTflite(m);
+  const tables = tensorTables(bytes);
+  assert.equal(tables.length, 8);
+  assert.equal(new Set(tables).size, 4);
+  assert.equal(tables[1], tables[3]);
+  assert.equal(tables[1], tables[7]);
+  assert.equal(tables[2], tables[4]);
+  assert.deepEqual(readTflite(bytes).tensors.map((t) => t.bufferBytes), [0, 12, 0, 12, 0, 12, 0, 12]);
+  const dir = mkdtempSync(join(tmpdir(), 'tflite-shared-'));
+  try {
+    const path = join(dir, 'shared.tflite');
+    writeFileSync(path, bytes);
+    const x = Float32Array.from({ length: 24 }, (_, i) => i * 0.7 - 4);
+    const { outputs } = await verifyTflite(path, x, 2);
+    for (let i = 0; i < 24; i++) {
+      const c = k[i % 3];
+      const want = Math.min(6, Math.max(0, x[i] * c * c + c));
+      assert.ok(Math.abs(outputs[i] - want) < 1e-6, `element ${i}: ${outputs[i]} vs ${want}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -180,9 +180,10 @@ function buffer(b: Builder, data?: Uint8Array): number {
 }
 
 /**
- * FlatBuffers lets tables share a vector or a table: equal zero-point vectors (per-channel
- * weights: all zeros), equal parameter sets (tensors tied by RESHAPE, CONCATENATION, ...), equal
- * operator options and equal int vectors are written once and referenced from every user.
+ * FlatBuffers lets tables share a vector or a table: equal zero-point and scale vectors
+ * (per-channel weights: all zeros), equal parameter sets (tensors tied by RESHAPE, CONCATENATION,
+ * ...), equal tensor tables, equal operator options and equal int vectors (a shape, an operator's
+ * inputs, the subgraph's outputs: one cache for all) are written once and referenced from every user.
  */
 class Shared {
   private readonly seen = new Map<string, number>();
@@ -191,6 +192,10 @@ class Shared {
     let o = this.seen.get(key);
     if (o === undefined) this.seen.set(key, (o = make()));
     return o;
+  }
+  /** One [int] vector per distinct content, whatever it holds (a shape, operator inputs, a new shape). */
+  ints(b: Builder, values: number[]): number {
+    return this.get(`ints:${values.join(',')}`, () => intVector(b, values));
   }
   get2(key: string, make: () => [number, number]): [number, number] {
     let o = this.pairs.get(key);
@@ -202,7 +207,7 @@ class Shared {
 /** table QuantizationParameters { min (0); max (1); scale (2); zero_point:[long] (3); details (4,5); quantized_dimension:int (6) } */
 function quantization(b: Builder, q: QuantParams, shared: Shared): number {
   return shared.get(`q:${q.dim ?? 0}:${q.scale.join(',')}:${q.zeroPoint.join(',')}`, () => {
-    const scale = floatVector(b, q.scale);
+    const scale = shared.get(`scale:${q.scale.join(',')}`, () => floatVector(b, q.scale));
     const zp = shared.get(`zp:${q.zeroPoint.join(',')}`, () => longVector(b, q.zeroPoint));
     b.startObject(7);
     b.addFieldOffset(2, scale, 0);
@@ -214,13 +219,21 @@ function quantization(b: Builder, q: QuantParams, shared: Shared): number {
 
 /** table Tensor { shape (0); type (1); buffer:uint (2); name (3); quantization (4); is_variable (5); sparsity (6); shape_signature (7); has_rank (8) } */
 function tensor(b: Builder, t: TfliteTensor, bufferIndex: number, shared: Shared): number {
-  const shape = shared.get(`shape:${t.shape.join(',')}`, () => intVector(b, t.shape));
+  const shape = shared.ints(b, t.shape);
   // An empty name is left out (the field is optional; the interpreter reads it as "").
   const name = t.name ? b.createString(t.name) : 0;
   const q = t.quant ? quantization(b, t.quant, shared) : 0;
+  // Tensors whose fields are all equal (same shape vector, type, buffer, quantization table, no
+  // name: e.g. activations of one shape tied to one scale) are one table referenced from several
+  // slots of SubGraph.tensors; the interpreter still makes one tensor per slot.
+  if (name) return tensorTable(b, shape, t.type, bufferIndex, name, q);
+  return shared.get(`tensor:${shape}:${t.type}:${bufferIndex}:${q}`, () => tensorTable(b, shape, t.type, bufferIndex, 0, q));
+}
+
+function tensorTable(b: Builder, shape: number, type: number, bufferIndex: number, name: number, q: number): number {
   b.startObject(9);
   b.addFieldOffset(0, shape, 0);
-  b.addFieldInt8(1, t.type, 0);
+  b.addFieldInt8(1, type, 0);
   b.addFieldInt32(2, bufferIndex, 0);
   if (name) b.addFieldOffset(3, name, 0);
   if (q) b.addFieldOffset(4, q, 0);
@@ -229,7 +242,7 @@ function tensor(b: Builder, t: TfliteTensor, bufferIndex: number, shared: Shared
 }
 
 /** The options table of one operator; returns [union type id, offset]. */
-function options(b: Builder, o: OpOptions | undefined): [number, number] {
+function options(b: Builder, o: OpOptions | undefined, shared: Shared): [number, number] {
   if (!o) return [Options.NONE, 0];
   switch (o.type) {
     case 'Conv2D':
@@ -286,7 +299,7 @@ function options(b: Builder, o: OpOptions | undefined): [number, number] {
       return [Options.MulOptions, b.endObject()];
     case 'Reshape': {
       // ReshapeOptions { new_shape:[int] (0) }
-      const ns = intVector(b, o.newShape);
+      const ns = shared.ints(b, o.newShape);
       b.startObject(1);
       b.addFieldOffset(0, ns, 0);
       return [Options.ReshapeOptions, b.endObject()];
@@ -314,9 +327,9 @@ function options(b: Builder, o: OpOptions | undefined): [number, number] {
  * ...) reference one options table, and equal input / output vectors one vector.
  */
 function operator(b: Builder, op: TfliteOperator, opcodeIndex: number, shared: Shared): number {
-  const ins = shared.get(`iv:${op.inputs.join(',')}`, () => intVector(b, op.inputs));
-  const outs = shared.get(`iv:${op.outputs.join(',')}`, () => intVector(b, op.outputs));
-  const [optType, opt] = op.options ? shared.get2(`opt:${JSON.stringify(op.options)}`, () => options(b, op.options)) : [Options.NONE, 0];
+  const ins = shared.ints(b, op.inputs);
+  const outs = shared.ints(b, op.outputs);
+  const [optType, opt] = op.options ? shared.get2(`opt:${JSON.stringify(op.options)}`, () => options(b, op.options, shared)) : [Options.NONE, 0];
   b.startObject(5);
   b.addFieldInt32(0, opcodeIndex, 0);
   b.addFieldOffset(1, ins, 0);
@@ -346,7 +359,9 @@ function metadataEntry(b: Builder, name: string, bufferIndex: number): number {
 
 /**
  * Serializes a model: one subgraph, buffer 0 the empty sentinel, one buffer per distinct constant
- * content and one per metadata entry; equal shape vectors and quantization tables are written once.
+ * content and one per metadata entry; every identical [int] vector (shapes, operator inputs and
+ * outputs, new shapes), scale and zero-point vector, quantization table, tensor table and options
+ * table is written once and referenced from each user.
  */
 export function encodeTflite(m: TfliteModel): Uint8Array {
   const size = m.tensors.reduce((a, t) => a + (t.data?.length ?? 0) + 64, 4096);
@@ -379,8 +394,8 @@ export function encodeTflite(m: TfliteModel): Uint8Array {
   const tensors = m.tensors.map((t, i) => tensor(b, t, tensorBuffer[i], shared));
   const ops = m.operators.map((o, i) => operator(b, o, codeIndex[i], shared));
   const tensorsVec = offsetVector(b, tensors);
-  const inputsVec = intVector(b, m.inputs);
-  const outputsVec = intVector(b, m.outputs);
+  const inputsVec = shared.ints(b, m.inputs);
+  const outputsVec = shared.ints(b, m.outputs);
   const opsVec = offsetVector(b, ops);
   const sgName = b.createString('main');
   // table SubGraph { tensors (0); inputs (1); outputs (2); operators (3); name (4) }
