@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { build } from 'vite';
-import { ZOO } from '../model/zoo/index.js';
+import { zooList } from './zoo-list.js';
 import { startStaticServer } from './static-server.js';
 
 const INDEX = '<!doctype html><title>t</title>';
@@ -74,7 +74,7 @@ test('every /api route needs the token: 403 without, 200 with, then the cookie s
     const ok = await fetch(`${base}/api/zoo?token=${server.token}`);
     assert.equal(ok.status, 200);
     const list = (await ok.json()) as { name: string; description: string }[];
-    assert.deepEqual(list.map((m) => m.name), ZOO.map((z) => z.name));
+    assert.deepEqual(list.map((m) => m.name), zooList().map((z) => z.name));
     assert.ok(list.every((m) => typeof m.description === 'string' && m.description.length > 0));
 
     const cookie = ok.headers.get('set-cookie') ?? '';
@@ -83,7 +83,7 @@ test('every /api route needs the token: 403 without, 200 with, then the cookie s
     const pair = cookie.split(';')[0];
     const viaCookie = await fetch(`${base}/api/zoo`, { headers: { cookie: pair } });
     assert.equal(viaCookie.status, 200);
-    assert.equal(((await viaCookie.json()) as unknown[]).length, ZOO.length);
+    assert.equal(((await viaCookie.json()) as unknown[]).length, zooList().length);
 
     const version = await fetch(`${base}/api/version`, { headers: { cookie: pair } });
     assert.equal(version.status, 200);
@@ -157,7 +157,7 @@ test('the command prints its URL with the token on one line and serves it', asyn
     assert.ok(m, `unexpected line: ${line}`);
     const res = await fetch(`http://127.0.0.1:${m[2]}/api/zoo?token=${m[3]}`);
     assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as unknown[]).length, ZOO.length);
+    assert.equal(((await res.json()) as unknown[]).length, zooList().length);
   } finally {
     child.kill('SIGTERM');
     rmSync(root, { recursive: true, force: true });
@@ -199,7 +199,7 @@ test('browser mode: the built renderer lists the whole zoo in Chromium', { skip:
       { timeout: 30_000, maxBuffer: 8 << 20 },
     );
     const names = [...stdout.matchAll(/<code[^>]*>zoo:([\w-]+)<\/code>/g)].map((m) => m[1]);
-    assert.deepEqual(names, ZOO.map((z) => z.name));
+    assert.deepEqual(names, zooList().map((z) => z.name));
     assert.match(stdout, /<h1[^>]*>SE Prune Studio/);
     assert.doesNotMatch(stdout, /Could not load the model zoo/);
   } finally {
