@@ -6,10 +6,10 @@
  * process, else through Node's IPC channel (child_process.fork), and ends when its parent goes.
  */
 import { UserError } from '../model/errors.js';
-import { JobCancelled, type JobContext } from './jobs.js';
+import { JobCancelled, jobContext, type JobContext } from './jobs.js';
 import { WORK } from './job-work.js';
 import type { FromWorker, ToWorker } from './job-host.js';
-import type { JobKind, TrainProgressDto } from './contract.js';
+import type { JobKind } from './contract.js';
 
 interface ParentPort {
   on(event: 'message', fn: (e: { data: unknown }) => void): void;
@@ -32,26 +32,10 @@ const ctl = new AbortController();
 let started = false;
 
 async function run(kind: JobKind, input: unknown): Promise<void> {
-  const check = (): void => {
-    if (ctl.signal.aborted) throw new JobCancelled();
-  };
-  let last = 0;
-  const send = (label: string, done: number, total: number, train?: TrainProgressDto): void => {
-    check();
-    const now = Date.now();
-    if (now - last < 50 && done < total) return;
-    last = now;
-    post({ type: 'progress', label, done, total, ...(train ? { train } : {}) });
-  };
-  const ctx: JobContext = {
-    signal: ctl.signal,
-    progress: { update: (label, done, total) => send(label, done, total), done: () => {} },
-    check,
-    train: (label, ev) => send(label, ev.step, ev.steps, ev),
-  };
+  const ctx = jobContext(ctl.signal, 50, (label, done, total, train) => post({ type: 'progress', label, done, total, ...(train ? { train } : {}) }));
   try {
     const result = await (WORK[kind] as (i: unknown, c: JobContext) => Promise<unknown>)(input, ctx);
-    check();
+    ctx.check();
     post({ type: 'done', result });
   } catch (e) {
     if (e instanceof JobCancelled || ctl.signal.aborted) post({ type: 'cancelled' });

@@ -27,6 +27,33 @@ export interface JobContext {
   train(label: string, ev: TrainProgressDto): void;
 }
 
+/** A progress report on its way out of a job (to the UI, or to the parent process). */
+export type ProgressSink = (label: string, done: number, total: number, train?: TrainProgressDto) => void;
+
+/**
+ * The JobContext of a job cancelled through `signal`: every progress report first checks for
+ * cancellation, and reaches `sink` at most once per `intervalMs` (the last step always does).
+ */
+export function jobContext(signal: AbortSignal, intervalMs: number, sink: ProgressSink): JobContext {
+  const check = (): void => {
+    if (signal.aborted) throw new JobCancelled();
+  };
+  let last = 0;
+  const send: ProgressSink = (label, done, total, train) => {
+    check();
+    const now = Date.now();
+    if (now - last < intervalMs && done < total) return;
+    last = now;
+    sink(label, done, total, train);
+  };
+  return {
+    signal,
+    progress: { update: (label, done, total) => send(label, done, total), done: () => {} },
+    check,
+    train: (label, ev) => send(label, ev.step, ev.steps, ev),
+  };
+}
+
 /** The readable message of any error a job or call throws. */
 export function errorMessage(e: unknown): string {
   if (e instanceof UserError) return e.message;
@@ -44,23 +71,13 @@ export class JobRunner {
     const jobId = randomUUID();
     const ctl = new AbortController();
     this.running.set(jobId, ctl);
-    const check = (): void => {
-      if (ctl.signal.aborted) throw new JobCancelled();
-    };
-    let last = 0;
-    const send = (label: string, done: number, total: number, train?: TrainProgressDto): void => {
-      check();
-      const now = Date.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      this.emit({ type: 'progress', jobId, label, done, total, ...(train ? { train } : {}) });
-    };
-    const progress: Progress = { update: (label, done, total) => send(label, done, total), done: () => {} };
-    const train = (label: string, ev: TrainProgressDto): void => send(label, ev.step, ev.steps, ev);
+    const ctx = jobContext(ctl.signal, 100, (label, done, total, train) =>
+      this.emit({ type: 'progress', jobId, label, done, total, ...(train ? { train } : {}) }),
+    );
     setImmediate(() => {
-      work({ signal: ctl.signal, progress, check, train })
+      work(ctx)
         .then((result) => {
-          check();
+          ctx.check();
           this.emit({ type: 'done', jobId, kind, result });
         })
         .catch((e: unknown) => {
