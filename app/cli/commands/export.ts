@@ -47,7 +47,7 @@ export const exportCommand: CommandSpec = {
     opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
     calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the --data set).' },
     'calib-method': { type: 'string', value: 'minmax|percentile', description: 'How activation ranges are taken from the calibration set.', default: 'minmax' },
-    'no-gate-aware': { type: 'boolean', description: 'Quantize the SE gate path too (by default int8 keeps it in float).' },
+    'no-gate-aware': { type: 'boolean', description: 'Quantize every SE gate path to int8 without measuring (by default ONNX keeps gate paths float, TFLite keeps float only the blocks where int8 measurably hurts).' },
     'no-verify': { type: 'boolean', description: 'Skip loading and measuring the written file in its runtimes.' },
     out: { type: 'string', value: 'PATH', description: 'Output file (a folder for tfjs).' },
     force: { type: 'boolean', description: 'Replace an existing output.' },
