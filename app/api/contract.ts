@@ -237,6 +237,10 @@ export interface PruneReport extends PlanPreview {
   top1Before: number | null;
   top1Pruned: number | null;
   top1After: number | null;
+  /** top-1 after cutting and folding with the original batch-norm statistics. */
+  top1BeforeBnRecalibration: number | null;
+  /** Calibration images the batch-norm statistics were re-estimated on after the cut (0: none). */
+  bnRecalibratedOn: number;
   evalOn: { dataset: string; split: string; n: number } | null;
   seBlocks: SeDecisionDto[];
 }

@@ -16,6 +16,7 @@ import type { ExcitationStats } from '../../pruning/stats/types.js';
 import { criterion } from '../../pruning/importance/index.js';
 import type { PlanTarget } from '../../pruning/plan.js';
 import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
+import { recalibrateBn } from '../../pruning/recalibrate-bn.js';
 import { evaluate } from '../eval/evaluate.js';
 import { compareJob, exportJob, finetuneJob, type FinetuneOutcome, type SessionModel } from './model-jobs.js';
 import type { JobContext } from './jobs.js';
@@ -137,7 +138,16 @@ async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext
     evalData ? (await evaluate(g, evalData.ds, evalData.idx, { engine: 'auto', progress: { update: (_l, d, t) => ctx.progress.update(label, d, t), done: () => {} } })).top1 : null;
   const top1Before = await top1(m.graph, 'accuracy before');
   const top1Pruned = await top1(applied.pruned, 'accuracy after cutting');
-  const top1After = applied.graph === applied.pruned ? top1Pruned : await top1(applied.graph, 'accuracy after SE folding');
+  const top1Folded = applied.graph === applied.pruned ? top1Pruned : await top1(applied.graph, 'accuracy after SE folding');
+  // Batch-norm statistics re-estimated on the statistics' own calibration images (as `seprune prune`).
+  let recal = { graph: applied.graph, images: 0 };
+  if (m.info.statsData) {
+    ctx.progress.update('re-estimating batch-norm statistics', 0, 1);
+    const calib = await openData(m.info.statsData, m.graph);
+    recal = await recalibrateBn(applied.graph, calib.ds, calib.idx);
+    ctx.check();
+  }
+  const top1After = recal.graph === applied.graph ? top1Folded : await top1(recal.graph, 'accuracy after re-estimating batch norm');
   const seBlocks = [];
   for (const dec of applied.decisions) {
     let accuracyChange: number | null = null;
@@ -145,7 +155,7 @@ async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext
     seBlocks.push({ ...dec, accuracyChange });
   }
   ctx.check();
-  const after = costReport(applied.graph);
+  const after = costReport(recal.graph);
   const report: PruneReport = {
     ...preview,
     paramsAfter: after.params,
@@ -155,10 +165,12 @@ async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext
     top1Before,
     top1Pruned,
     top1After,
+    top1BeforeBnRecalibration: top1Folded,
+    bnRecalibratedOn: recal.images,
     evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
     seBlocks,
   };
-  const graph: Graph = { ...applied.graph, meta: { ...applied.graph.meta, prunedFrom: m.info.source, prunedFromHash: m.info.hash } };
+  const graph: Graph = { ...recal.graph, meta: { ...recal.graph.meta, prunedFrom: m.info.source, prunedFromHash: m.info.hash } };
   return { graph, report, ...(applied.stats ? { stats: applied.stats } : {}) };
 }
 

@@ -22,6 +22,7 @@ import type { PlanTarget } from '../../../pruning/plan.js';
 import type { FoldOptions } from '../../../pruning/se-fold.js';
 import { applyPruneRun, planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
 import { evaluate } from '../../eval/evaluate.js';
+import { recalibrateBn } from '../../../pruning/recalibrate-bn.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { fmtCount, pct, table } from '../format.js';
 
@@ -108,6 +109,7 @@ export const pruneCommand: CommandSpec = {
     'fold-constant': { type: 'string', value: 'T', description: 'A gate whose std across images is below T is constant (folded).', default: String(FOLD_DEFAULTS.constant) },
     'fold-identity': { type: 'string', value: 'T', description: 'A gate whose mean |1 − s| is below T is the identity (dropped).', default: String(FOLD_DEFAULTS.identity) },
     'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: 'test' },
+    'no-bn-recalibration': { type: 'boolean', description: 'Keep the original batch-norm statistics (by default they are re-estimated on the calibration images after the cut).' },
     preview: { type: 'boolean', description: 'Only plan: show groups, channels to cut and predicted params/MACs; write nothing.' },
     out: { type: 'string', value: 'PATH', description: 'Write the pruned model as a .seprune project.' },
     force: { type: 'boolean', description: 'Replace an existing output.' },
@@ -180,7 +182,10 @@ export const pruneCommand: CommandSpec = {
 
     const applied = applyPruneRun(g, planned, fold, stats);
     const { pruned, decisions } = applied;
-    const finalGraph: Graph = applied.graph;
+    // The cut changes every later layer's activations: re-estimate the BN statistics on the
+    // calibration images (weights untouched) unless asked not to.
+    const recal = calib && ctx.values['no-bn-recalibration'] !== true ? await recalibrateBn(applied.graph, calib.ds, calib.idx) : { graph: applied.graph, images: 0 };
+    const finalGraph: Graph = recal.graph;
     const finalStats = applied.stats ?? stats;
 
     // Accuracy before/after (one shot) on the eval split, and per SE decision.
@@ -195,7 +200,8 @@ export const pruneCommand: CommandSpec = {
     const top1 = async (graph: Graph) => (evalData ? (await evaluate(graph, evalData.ds, evalData.idx, { engine })).top1 : null);
     const top1Before = await top1(g);
     const top1Pruned = await top1(pruned);
-    const top1After = finalGraph === pruned ? top1Pruned : await top1(finalGraph);
+    const top1Folded = applied.graph === pruned ? top1Pruned : await top1(applied.graph);
+    const top1After = finalGraph === applied.graph ? top1Folded : await top1(finalGraph);
     const seBlocks = [];
     for (const dec of decisions) {
       let accuracyChange: number | null = null;
@@ -213,7 +219,7 @@ export const pruneCommand: CommandSpec = {
         graph: { ...finalGraph, meta: { ...finalGraph.meta, prunedFrom: m.source, prunedFromHash: m.hash } },
         ...(finalStats ? { stats: finalStats } : {}),
         ...(d ? { preprocessing: d.preprocess } : {}),
-        history: [...m.project.history, { step: 'prune', at: new Date().toISOString(), details: { criterion: crit, target, residual, fold: fold.mode, paramsAfter: after.params, macsAfter: after.macs } }],
+        history: [...m.project.history, { step: 'prune', at: new Date().toISOString(), details: { criterion: crit, target, residual, fold: fold.mode, bnRecalibratedOn: recal.images, paramsAfter: after.params, macsAfter: after.macs } }],
       },
       { force, protect: [ctx.positionals[0]] },
     );
@@ -226,6 +232,9 @@ export const pruneCommand: CommandSpec = {
       top1Before,
       top1Pruned,
       top1After,
+      // top-1 after cutting and folding with the original BN statistics, and how many images re-estimated them.
+      top1BeforeBnRecalibration: top1Folded,
+      bnRecalibratedOn: recal.images,
       evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
       ...(evalData ? {} : { evalNote: 'no --data given, so accuracy was not measured' }),
       seBlocks,
@@ -246,6 +255,8 @@ interface SummaryJson {
   notes: string[];
   top1Before?: number | null;
   top1After?: number | null;
+  top1BeforeBnRecalibration?: number | null;
+  bnRecalibratedOn?: number;
   out?: string;
 }
 
@@ -253,7 +264,10 @@ function summaryText(j: SummaryJson, se: { block: string; decision: string; reas
   const lines = [
     `params ${fmtCount(j.paramsBefore)} → ${fmtCount(j.paramsAfter)} (${pct(j.paramsAfter / j.paramsBefore, 1)}), MACs ${fmtCount(j.macsBefore)} → ${fmtCount(j.macsAfter)} (${pct(j.macsAfter / j.macsBefore, 1)})`,
   ];
-  if (j.top1Before != null && j.top1After != null) lines.push(`top-1 ${pct(j.top1Before)} → ${pct(j.top1After)} (one shot, before fine-tuning)`);
+  if (j.top1Before != null && j.top1After != null) {
+    const recal = j.bnRecalibratedOn ? `; batch-norm statistics re-estimated on ${j.bnRecalibratedOn} images, ${pct(j.top1BeforeBnRecalibration ?? NaN)} without` : '';
+    lines.push(`top-1 ${pct(j.top1Before)} → ${pct(j.top1After)} (one shot, before fine-tuning${recal})`);
+  }
   lines.push('', table(j.groups.filter((x) => x.keep < x.size).map((x) => [x.label, x.size, x.keep]), ['channel group', 'before', 'after']));
   if (se.length) lines.push('', table(se.map((s) => [s.block, s.decision, s.accuracyChange == null ? '' : `${(s.accuracyChange * 100).toFixed(2)} pt`, s.reason]), ['SE block', 'decision', 'Δ top-1', 'why']));
   for (const w of [...j.warnings, ...j.notes]) lines.push(`note: ${w}`);
