@@ -67,9 +67,14 @@ test('inspect works on every zoo model', () => {
 
 test('demo runs the main job and writes its report folder', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'seprune-demo-')), 'report');
-  const r = run('demo', '--out', dir, '--limit', '100', '--train-limit', '100', '--epochs', '1', '--json');
+  const r = run('demo', '--out', dir, '--limit', '100', '--eval-limit', '200', '--train-limit', '100', '--epochs', '1', '--json');
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
+  // Every accuracy on the same 200 test images; recovery is the fine-tuned minus the unpruned top-1.
+  assert.equal(j.eval.n, 200);
+  assert.equal(j.finetune.evaluated.n, 200);
+  assert.ok(Math.abs(j.recovery - (j.finetune.top1 - j.eval.top1)) < 1e-12);
+  assert.ok(j.prune.bnRecalibratedOn > 0 && j.prune.top1After >= 0);
   assert.ok(j.prune.macsAfter / j.macs > 0.45 && j.prune.macsAfter / j.macs < 0.55, `${j.prune.macsAfter / j.macs}`);
   assert.ok(j.finetune.top1 >= 0 && j.finetune.top1 <= 1);
   assert.equal(j.compare.rows.length, 3);
