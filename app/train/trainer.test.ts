@@ -75,6 +75,25 @@ test('no tensor leak: tf.memory().numTensors is the same after every epoch and a
   assert.ok(r.history.every((h) => Number.isFinite(h.loss)), 'distillation gives finite losses');
 });
 
+test('without augmentation the teacher runs once per image and the cached logits train the same weights', async () => {
+  const g = buildZooModel(SPEC);
+  const ds = synthetic(24, 5);
+  const teacher = buildZooModel(`${SPEC}&seed=3`);
+  const opts = { epochs: 3, batchSize: 8, teacher, alpha: 0.7, augment: false as const };
+  const cached = await train(g, ds, opts);
+  const fresh = await train(g, ds, { ...opts, cacheTeacher: false });
+  assert.equal(cached.teacherImages, 24, 'one teacher pass per image');
+  assert.equal(fresh.teacherImages, 72, 'one per image and epoch without the cache');
+  const a = weightsOf(cached.graph);
+  const b = weightsOf(fresh.graph);
+  let d = 0;
+  a.forEach((v, k) => v.forEach((x, i) => (d = Math.max(d, Math.abs(x - b[k][i])))));
+  assert.ok(d <= 1e-5, `weights differ by ${d}`);
+  // With augmentation every step needs a fresh teacher pass.
+  const aug = await train(g, ds, { ...opts, augment: { flip: true, shift: 1 } });
+  assert.equal(aug.teacherImages, 72);
+});
+
 test('cancel mid-epoch keeps the last checkpoint and the input file; resume matches an uninterrupted run exactly', async () => {
   const input = join(tmp, 'input.seprune');
   saveProject(input, { graph: buildZooModel(SPEC), history: [] });

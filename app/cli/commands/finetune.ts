@@ -190,6 +190,7 @@ export const finetuneCommand: CommandSpec = {
       evaluated: { data: test.name, source: test.source, split: test.split, n: ev.n, engine: ev.engine },
       epochs: r.epochs,
       imagesPerSecond: r.imagesPerSecond,
+      teacherImages: r.teacherImages,
       backend: backend.name,
       backendsTried: backend.tried,
       ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
