@@ -102,7 +102,7 @@ test('taylor runs a gradient pass and prunes', () => {
 test('prune re-estimates batch-norm statistics after the cut, and --no-bn-recalibration keeps the old ones', () => {
   // The trained SE-ResNet cut to 50% MACs: with the original moving statistics the one-shot model
   // is near chance on the shipped test images; re-estimated on the 500 calibration images it is
-  // far above (30.5 % vs 11.9 % measured on 1,000 full-set images, bench/RESULTS.md).
+  // far above (30.1 % vs 11.9 % measured on 1,000 full-set images, bench/RESULTS.md).
   const dir = mkdtempSync(join(tmpdir(), 'seprune-prune-'));
   const common = ['prune', 'zoo:se-resnet-demo-fmnist', '--data', 'fashion-mnist', '--data-dir', SHIPPED_FASHION_MNIST, '--limit', '500', '--target-macs', '0.5', '--residual', 'couple', '--json'];
   const on = run(...common, '--out', join(dir, 'on.seprune'));
