@@ -5,7 +5,9 @@
  * warm-up and the median of the others is reported. Prints the machine and a Markdown table.
  *
  * Env: BENCH_BATCH (32), BENCH_STEPS (timed steps, 3), BENCH_MODELS (comma list of zoo specs),
- * BENCH_BACKENDS (comma list, default every backend name), BENCH_PROFILE=1 adds the kernels that
+ * BENCH_BACKENDS (comma list, default every backend name), BENCH_WORKERS (data-parallel worker
+ * threads on the cpu backend, comma list, default `0,auto`: this thread alone, then one worker per
+ * idle core as `seprune finetune` does), BENCH_PROFILE=1 adds the kernels that
  * dominate one forward+backward step (tf.profile, wall time) per model; BENCH_PROFILE=cpu
  * instead times each kernel call in CPU time of this process (the mean of 3 forward+backward
  * steps after 2 warm-ups), which a shared machine disturbs less. Besides wall time per step it
@@ -20,7 +22,7 @@ import { createParams } from '../app/engine/params.js';
 import { buildZooModel } from '../app/model/zoo/index.js';
 import { Rng } from '../app/model/random.js';
 import { costReport } from '../app/model/accounting.js';
-import { memoryDataset, train, crossEntropy } from '../app/train/index.js';
+import { memoryDataset, train, crossEntropy, autoWorkers } from '../app/train/index.js';
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
@@ -28,6 +30,7 @@ const MODELS = (process.env.BENCH_MODELS ?? 'se-resnet-demo,se-mobilenet-demo,se
 const BACKENDS = (process.env.BENCH_BACKENDS ?? BACKEND_NAMES.join(',')).split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'cpu';
 const CPU_PROFILE = process.env.BENCH_PROFILE === 'cpu';
+const WORKERS = [...new Set((process.env.BENCH_WORKERS ?? '0,auto').split(',').map((w) => (w === 'auto' ? autoWorkers() : Number(w))))];
 
 function median(a: number[]): number {
   const s = a.slice().sort((x, y) => x - y);
@@ -42,7 +45,7 @@ function cpuSeconds(from?: NodeJS.CpuUsage): number {
 }
 
 /** Wall and CPU seconds of each timed step (the warm-up step dropped). */
-async function stepTimes(spec: string): Promise<{ wall: number[]; cpu: number[] }> {
+async function stepTimes(spec: string, workers: number): Promise<{ wall: number[]; cpu: number[]; threads: number }> {
   const g = buildZooModel(spec);
   const [h, w, c] = g.inputs[0].shape;
   const n = BATCH * (STEPS + 1);
@@ -52,9 +55,10 @@ async function stepTimes(spec: string): Promise<{ wall: number[]; cpu: number[] 
   const cpu: number[] = [];
   let last = performance.now();
   let lastCpu = process.cpuUsage();
-  await train(g, ds, {
+  const r = await train(g, ds, {
     epochs: 1,
     batchSize: BATCH,
+    workers,
     onProgress: () => {
       const now = performance.now();
       wall.push((now - last) / 1000);
@@ -63,7 +67,7 @@ async function stepTimes(spec: string): Promise<{ wall: number[]; cpu: number[] 
       lastCpu = process.cpuUsage();
     },
   });
-  return { wall: wall.slice(1), cpu: cpu.slice(1) };
+  return { wall: wall.slice(1), cpu: cpu.slice(1), threads: r.threads };
 }
 
 /** CPU milliseconds per kernel name, filled while `timeKernels` has wrapped the backend's kernels. */
@@ -138,25 +142,28 @@ console.log(`training step (augment + forward + backward + SGD update), batch ${
 // CPU time is reported beside wall time because the machines this runs on are often shared:
 // wall time then includes waiting for a core; CPU time does not (but counts every thread).
 console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| backend | model | params | MACs/image | ms/step | images/s | CPU ms/step | images per CPU-s |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| backend | threads | model | params | MACs/image | ms/step | images/s | CPU ms/step | images per CPU-s |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 const profiles: string[] = [];
 for (const name of BACKENDS) {
   const chosen = await chooseBackend(name);
   if (chosen.name !== name) {
-    console.log(`| ${name} | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | | | |`);
+    console.log(`| ${name} | | (not present: ${chosen.tried.find((t) => t.name === name)?.reason ?? 'unavailable'}) | | | | | | |`);
     continue;
   }
   // CPU profiling wraps the kernels for the whole run, so every step pays its small overhead.
   if (CPU_PROFILE) timeKernels(name);
   for (const spec of MODELS) {
-    const times = await stepTimes(spec);
-    const t = median(times.wall);
-    const c = median(times.cpu);
     const cost = costReport(buildZooModel(spec));
-    console.log(
-      `| ${name} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} | ${(c * 1000).toFixed(0)} | ${(BATCH / c).toFixed(1)} |`,
-    );
+    // Worker threads only split the work of the cpu backend (the trainer ignores them elsewhere).
+    for (const workers of name === 'cpu' ? WORKERS : [0]) {
+      const times = await stepTimes(spec, workers);
+      const t = median(times.wall);
+      const c = median(times.cpu);
+      console.log(
+        `| ${name} | ${times.threads} | ${spec} | ${cost.params.toLocaleString('en')} | ${(cost.macs / 1e6).toFixed(2)}M | ${(t * 1000).toFixed(0)} | ${(BATCH / t).toFixed(1)} | ${(c * 1000).toFixed(0)} | ${(BATCH / c).toFixed(1)} |`,
+      );
+    }
     if (CPU_PROFILE) {
       const pr = profileStepCpu(spec);
       profiles.push(

@@ -12,7 +12,7 @@ import type { Dataset } from '../data/index.js';
 import { compareModels } from '../eval/compare.js';
 import { evaluate } from '../eval/evaluate.js';
 import { chooseBackend } from '../engine/backend.js';
-import { train, OPTIMIZER_KINDS } from '../train/index.js';
+import { train, autoWorkers, OPTIMIZER_KINDS } from '../train/index.js';
 import { exportModel } from '../../export/export-model.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
 import { checkOutput } from '../../export/write-output.js';
@@ -161,6 +161,7 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
     ...(teacher ? { teacher: teacher.graph } : {}),
     seed: req.data.seed,
     indices: idx,
+    workers: autoWorkers(),
     signal: ctx.signal,
     onProgress: (ev) => ctx.train(`epoch ${ev.epoch}/${ev.epochs}`, ev),
   });

@@ -14,12 +14,13 @@ import { sampleIndices } from '../data/sampling.js';
 import { UserError } from '../model/errors.js';
 import { Rng } from '../model/random.js';
 import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
-import { forward } from '../engine/executor.js';
 import { createParams, writeBack, type ParamStore } from '../engine/params.js';
 import { createOptimizer, type OptimizerKind } from './optimizers.js';
 import { learningRate, type ScheduleKind, type ScheduleOptions } from './schedule.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
-import { trainingLoss } from './loss.js';
+import { shardGradients, teacherLogits, type ShardGradients, type ShardLoss } from './shard-step.js';
+import { ShardPool, shardSizes } from './data-parallel.js';
+import { combineShards, snapshot } from './shard-combine.js';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type CheckpointProject, type EpochSummary, type RunConfig } from './checkpoint.js';
 
 export type { EpochSummary } from './checkpoint.js';
@@ -51,6 +52,12 @@ export interface TrainOptions {
   temperature?: number;
   /** Weight of the distillation term, default 0.5 (used only with a teacher). */
   alpha?: number;
+  /**
+   * Extra worker threads for data-parallel training on the cpu backend (default 0: this thread
+   * alone). Each computes a share of every batch (see data-parallel.ts); `autoWorkers()` gives
+   * one per idle core.
+   */
+  workers?: number;
   /** Reuse each image's teacher logits across epochs when there is no augmentation (default true). */
   cacheTeacher?: boolean;
   /** Default 0. */
@@ -96,6 +103,10 @@ export interface TrainResult {
   resumedFrom?: number;
   /** Images the teacher's forward pass ran on in this run (fewer than trained with a teacher cache). */
   teacherImages: number;
+  /** Threads that computed each step: 1 + the data-parallel workers that ran. */
+  threads: number;
+  /** Why the requested workers did not start (the run then used this thread alone). */
+  parallelProblem?: string;
 }
 
 /** Defaults that depend on the optimiser. */
@@ -125,12 +136,6 @@ function epochRng(seed: number, epoch: number, stream: number): Rng {
 /** A structural fingerprint: node names, kinds, wiring and attributes (not weights). */
 function structure(g: Graph): string {
   return JSON.stringify(g.nodes.map((n) => [n.name, n.kind, n.inputs, n.attrs]));
-}
-
-function checkLogits(t: tf.Tensor, classes: number, what: string): void {
-  if (t.rank !== 2 || t.shape[1] !== classes) {
-    throw new UserError(`${what} outputs ${t.shape.slice(1).join('×')} values per image but the dataset has ${classes} classes.`);
-  }
 }
 
 export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<TrainResult> {
@@ -187,16 +192,83 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
 
   const params = createParams(start);
   let teacherParams: ParamStore | undefined;
+  let pool: ShardPool | undefined;
   const opt = createOptimizer(g, params, { kind: optimizer, weightDecay, momentum: o.momentum, nesterov: o.nesterov });
   try {
     if (resumed) opt.loadState(resumed.state);
     if (o.teacher) teacherParams = createParams(o.teacher);
-    const vars = params.variables();
     // Without augmentation an image's teacher logits never change: compute them once, on the
     // image's first visit, and reuse them every later epoch (the teacher's forward pass is about a
     // third of a distillation step on the demo SE-ResNet).
     const teacherCache = o.teacher && o.cacheTeacher !== false && !(augment && (augment.flip || augment.shift > 0)) ? new Map<string, Float32Array>() : undefined;
     let teacherImages = 0;
+    const k = ds.classes.length;
+    const hwc = h * w * c;
+    const lossOptions: ShardLoss = { labelSmoothing: ls, temperature, alpha };
+    const workers = o.workers ?? 0;
+    let parallelProblem: string | undefined;
+    if (workers > 0 && tf.getBackend() === 'cpu') {
+      // A worker that cannot start (a bundle without the worker file, a thread limit) costs speed, not the run.
+      try {
+        pool = await ShardPool.start(workers, { graph: start, ...(o.teacher ? { teacher: o.teacher } : {}), shape: [h, w, c], classes: k, loss: lossOptions });
+      } catch (e) {
+        parallelProblem = e instanceof Error ? e.message : String(e);
+      }
+    }
+    /** The cached teacher logits [n, K] of these images, or undefined when any is missing. */
+    const cachedTeacher = (ids: string[]): Float32Array | undefined => {
+      if (!teacherCache || !ids.every((id) => teacherCache.has(id))) return undefined;
+      const out = new Float32Array(ids.length * k);
+      ids.forEach((id, i) => out.set(teacherCache.get(id)!, i * k));
+      return out;
+    };
+    const remember = (ids: string[], logits: Float32Array) => ids.forEach((id, i) => teacherCache?.set(id, logits.slice(i * k, (i + 1) * k)));
+
+    /**
+     * One step's mean loss, correct count and batch-mean gradients. With workers the batch is cut
+     * into shards (one per thread, each ≥ 2 images for batch norm) computed at the same time.
+     */
+    const batchStep = async (xs: Float32Array, ys: Int32Array, ids: string[]): Promise<ShardGradients> => {
+      const n = ys.length;
+      const sizes = pool && n >= 2 * (pool.size + 1) ? shardSizes(n, pool.size + 1) : [n];
+      // The workers get the weights and BN statistics as they are before this thread's forward pass moves the statistics.
+      const weights = sizes.length > 1 ? snapshot(params) : {};
+      const pending: ReturnType<ShardPool['run']>[] = [];
+      for (let i = 1, a = sizes[0]; i < sizes.length; a += sizes[i], i++) {
+        const shardIds = ids.slice(a, a + sizes[i]);
+        const cached = o.teacher ? cachedTeacher(shardIds) : undefined;
+        const req = { weights, x: xs.slice(a * hwc, (a + sizes[i]) * hwc), y: ys.slice(a, a + sizes[i]), ...(cached ? { teacherLogits: cached } : {}) };
+        const p = pool!.run(i - 1, req).then((r) => {
+          if (r.teacherLogits) {
+            teacherImages += shardIds.length;
+            remember(shardIds, r.teacherLogits);
+          }
+          return r;
+        });
+        p.catch(() => undefined); // awaited below; if this thread's shard fails first the run ends anyway
+        pending.push(p);
+      }
+      const n0 = sizes[0];
+      const x = tf.tensor4d(n0 === n ? xs : xs.subarray(0, n0 * hwc), [n0, h, w, c]);
+      const y = tf.tensor1d(n0 === n ? ys : ys.subarray(0, n0), 'int32');
+      let teacher: tf.Tensor2D | undefined;
+      try {
+        if (o.teacher) {
+          const cached = cachedTeacher(ids.slice(0, n0));
+          if (cached) teacher = tf.tensor2d(cached, [n0, k]);
+          else {
+            teacher = teacherLogits(o.teacher, x, teacherParams, k);
+            teacherImages += n0;
+            if (teacherCache) remember(ids.slice(0, n0), await teacher.data<'float32'>());
+          }
+        }
+        const own = await shardGradients(g, params, x, y, k, lossOptions, teacher);
+        if (pending.length === 0) return own;
+        return combineShards(own, n0, await Promise.all(pending), sizes.slice(1), params);
+      } finally {
+        tf.dispose([x, y, ...(teacher ? [teacher] : [])]);
+      }
+    };
     const runStart = performance.now();
     let runImages = 0;
     let runSteps = 0;
@@ -222,54 +294,17 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         // Skipped (undecodable) images can leave a batch too small for batch norm; its step only advances the schedule.
         if (n < 2) continue;
         stepLr = learningRate(globalStep, schedule);
-        const shape: [number, number, number, number] = [n, h, w, c];
-        const xs = augment && (augment.flip || augment.shift > 0) ? augmentBatch(batch.x, shape, augment, augRng) : batch.x;
-        const x = tf.tensor4d(xs, shape);
-        const y = tf.tensor1d(batch.y, 'int32');
-        let teacherLogits: tf.Tensor2D | undefined;
-        let correct: tf.Tensor | undefined;
-        try {
-          if (o.teacher) {
-            const k = ds.classes.length;
-            if (teacherCache && batch.ids.every((id) => teacherCache.has(id))) {
-              const cached = new Float32Array(n * k);
-              batch.ids.forEach((id, i) => cached.set(teacherCache.get(id)!, i * k));
-              teacherLogits = tf.tensor2d(cached, [n, k]);
-            } else {
-              const t = forward(o.teacher, x, { training: false }, teacherParams).outputs;
-              teacherImages += n;
-              teacherLogits = t[0] as tf.Tensor2D;
-              tf.dispose(t.slice(1));
-              checkLogits(teacherLogits, k, 'The teacher');
-              if (teacherCache) {
-                const all = await teacherLogits.data<'float32'>();
-                batch.ids.forEach((id, i) => teacherCache.set(id, all.slice(i * k, (i + 1) * k)));
-              }
-            }
-          }
-          const { value, grads } = tf.variableGrads(() => {
-            const outs = forward(g, x, { training: true }, params).outputs;
-            const logits = outs[0] as tf.Tensor2D;
-            checkLogits(logits, ds.classes.length, 'The model');
-            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
-            return trainingLoss(logits, y, { labelSmoothing: ls, teacher: teacherLogits, temperature, alpha });
-          }, vars);
-          const lossValue = (await value.data())[0];
-          value.dispose();
-          if (!Number.isFinite(lossValue)) {
-            tf.dispose(Object.values(grads));
-            throw new UserError(`Training diverged (the loss became ${lossValue}) at epoch ${epoch + 1} step ${step}; try a lower learning rate.`);
-          }
-          const byKey = new Map<string, tf.Tensor>();
-          for (const [name, gr] of Object.entries(grads)) byKey.set(params.keyOf(name) ?? name, gr);
-          opt.step(byKey, stepLr);
-          tf.dispose(Object.values(grads));
-          lossSum += lossValue * n;
-          correctSum += correct ? (await correct.data())[0] : 0;
-          images += n;
-        } finally {
-          tf.dispose([x, y, ...(teacherLogits ? [teacherLogits] : []), ...(correct ? [correct] : [])]);
+        const xs = augment && (augment.flip || augment.shift > 0) ? augmentBatch(batch.x, [n, h, w, c], augment, augRng) : batch.x;
+        const r = await batchStep(xs, batch.y, batch.ids);
+        if (!Number.isFinite(r.loss)) {
+          tf.dispose([...r.grads.values()]);
+          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step}; try a lower learning rate.`);
         }
+        opt.step(r.grads, stepLr);
+        tf.dispose([...r.grads.values()]);
+        lossSum += r.loss * n;
+        correctSum += r.correct;
+        images += n;
         runImages += n;
         runSteps++;
         const elapsed = (performance.now() - runStart) / 1000;
@@ -309,8 +344,11 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
       history,
       ...(resumed ? { resumedFrom: resumed.meta.epoch } : {}),
       teacherImages,
+      threads: 1 + (pool?.size ?? 0),
+      ...(parallelProblem ? { parallelProblem } : {}),
     };
   } finally {
+    await pool?.close();
     opt.dispose();
     params.dispose();
     teacherParams?.dispose();

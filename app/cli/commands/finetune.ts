@@ -14,7 +14,7 @@ import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options
 import { openDataset, sampleIndices } from '../../data/index.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
 import { evaluate } from '../../eval/evaluate.js';
-import { train, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress } from '../../train/index.js';
+import { train, autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress } from '../../train/index.js';
 import { pct } from '../format.js';
 
 // Training always reads the train split and evaluation the test split, so --split is not offered.
@@ -76,6 +76,7 @@ export const finetuneCommand: CommandSpec = {
     'checkpoint-dir': { type: 'string', value: 'DIR', description: 'Write a checkpoint after every epoch into DIR.' },
     resume: { type: 'boolean', description: 'Continue from the checkpoint in --checkpoint-dir.' },
     backend: { type: 'string', value: BACKEND_NAMES.join('|'), description: 'Try this tfjs backend first (default: the fastest present).' },
+    workers: { type: 'string', value: 'N|auto', description: 'Worker threads that each train on a share of every batch on the cpu backend (auto: one per idle core, at most 3; 0: none).', default: 'auto' },
     'eval-limit': { type: 'string', value: 'N', description: 'Evaluate on N test images (default: all).' },
   },
   positionals: [{ name: 'model', required: true, description: 'A model file or zoo:<name>.' }],
@@ -115,6 +116,7 @@ export const finetuneCommand: CommandSpec = {
       alpha: num(ctx, 'alpha', { min: 0, max: 1 }) ?? 0.5,
     };
     const shift = num(ctx, 'shift', { integer: true, min: 0 }) ?? 2;
+    const workers = (str(ctx, 'workers') ?? 'auto') === 'auto' ? autoWorkers() : num(ctx, 'workers', { integer: true, min: 0, max: 64 })!;
     const evalLimit = num(ctx, 'eval-limit', { integer: true, min: 1 });
 
     const m = await loadModel(modelArg);
@@ -150,6 +152,7 @@ export const finetuneCommand: CommandSpec = {
         indices,
         ...(checkpointDir ? { checkpointDir, checkpointProject: { preprocessing: d.preprocess, labels: ds.classes } } : {}),
         resume,
+        workers,
         signal: ac.signal,
         onProgress: (ev: TrainProgress) =>
           ctx.progress.update(
@@ -165,6 +168,7 @@ export const finetuneCommand: CommandSpec = {
     } finally {
       process.off('SIGINT', onSigint);
     }
+    if (r.parallelProblem) ctx.log(`trained on one thread: the data-parallel workers did not start (${r.parallelProblem})`);
     if (r.resumedFrom !== undefined) ctx.log(`resumed from the checkpoint of epoch ${r.resumedFrom}`);
 
     const test = await openDataset({ ...d, split: 'test' });
@@ -192,13 +196,14 @@ export const finetuneCommand: CommandSpec = {
       imagesPerSecond: r.imagesPerSecond,
       teacherImages: r.teacherImages,
       backend: backend.name,
+      threads: r.threads,
       backendsTried: backend.tried,
       ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
       ...(checkpointDir ? { checkpointDir } : {}),
       history: r.history,
     };
     const text = [
-      `fine-tuned ${m.source} for ${r.epochs} epoch(s) on ${backend.name} at ${r.imagesPerSecond.toFixed(1)} images/s`,
+      `fine-tuned ${m.source} for ${r.epochs} epoch(s) on ${backend.name}${r.threads > 1 ? ` (${r.threads} threads)` : ''} at ${r.imagesPerSecond.toFixed(1)} images/s`,
       `test top-1 ${pct(ev.top1)}  top-5 ${pct(ev.top5)} (${ev.n} images, ${ev.engine})`,
       `written to ${out}`,
     ].join('\n');
