@@ -55,10 +55,18 @@ function weightsOf(g: Graph): Float32Array[] {
 const tmp = mkdtempSync(join(tmpdir(), 'seprune-dp-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('shards are as even as possible and cover the batch', () => {
+test('shards are as even as possible and cover the batch; a batch of 31 stays on one thread', async () => {
   assert.deepEqual(shardSizes(32, 2), [16, 16]);
   assert.deepEqual(shardSizes(10, 3), [4, 3, 3]);
   assert.deepEqual(shardSizes(5, 4), [2, 1, 1, 1]);
+  // Shards keep at least MIN_SHARD (16) images: with a worker, a batch of 31 trains exactly as on one thread.
+  const g = buildZooModel(SPEC);
+  const { x, y } = images(31, 2);
+  const ds = memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
+  const opts = { epochs: 1, batchSize: 31, optimizer: 'sgd' as const, lr: 0.05, augment: false as const };
+  const a = weightsOf((await train(g, ds, { ...opts, workers: 1 })).graph);
+  const b = weightsOf((await train(g, ds, opts)).graph);
+  assert.ok(Math.max(...a.map((w, i) => maxAbsDiff(w, b[i]))) === 0);
 });
 
 test('a worker computes the same shard gradients and BN statistics as this thread, and the step is their size-weighted mean', async () => {
@@ -120,7 +128,7 @@ test('training with a worker thread learns, leaks no tensors, and distils with a
   const counts: number[] = [];
   const r = await train(g, ds, {
     epochs: 6,
-    batchSize: 16,
+    batchSize: 32,
     optimizer: 'adamw',
     lr: 0.01,
     augment: false,
@@ -138,9 +146,9 @@ test('training with a worker thread learns, leaks no tensors, and distils with a
 
 test('a data-parallel run cancelled mid-epoch resumes to the same weights as an uninterrupted one', async () => {
   const g = buildZooModel(SPEC);
-  const { x, y } = images(48, 9);
+  const { x, y } = images(96, 9);
   const ds = memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
-  const opts = { epochs: 3, batchSize: 12, optimizer: 'sgd' as const, lr: 0.05, workers: 1, seed: 4 };
+  const opts = { epochs: 3, batchSize: 32, optimizer: 'sgd' as const, lr: 0.05, workers: 1, seed: 4 };
   const whole = await train(g, ds, opts);
   const dir = join(tmp, 'ckpt');
   const ac = new AbortController();
@@ -151,7 +159,7 @@ test('a data-parallel run cancelled mid-epoch resumes to the same weights as an 
       checkpointDir: dir,
       signal: ac.signal,
       onProgress: () => {
-        if (++steps === 6) ac.abort();
+        if (++steps === 5) ac.abort();
       },
     }),
     TrainingCancelled,

@@ -109,6 +109,13 @@ export interface TrainResult {
   parallelProblem?: string;
 }
 
+/**
+ * Fewest images a data-parallel shard holds: batch norm normalises each shard by its own
+ * statistics, so smaller shards would train differently (and the per-step exchange would cost
+ * more than the shard's work). Batch 32 thus trains on at most 2 threads, whatever the machine.
+ */
+export const MIN_SHARD = 16;
+
 /** Defaults that depend on the optimiser. */
 export const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, adamw: 1e-3 };
 export const DEFAULT_WEIGHT_DECAY: Record<OptimizerKind, number> = { sgd: 5e-4, adamw: 0.01 };
@@ -226,11 +233,11 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
 
     /**
      * One step's mean loss, correct count and batch-mean gradients. With workers the batch is cut
-     * into shards (one per thread, each ≥ 2 images for batch norm) computed at the same time.
+     * into shards (one per thread, each ≥ MIN_SHARD images) computed at the same time.
      */
     const batchStep = async (xs: Float32Array, ys: Int32Array, ids: string[]): Promise<ShardGradients> => {
       const n = ys.length;
-      const sizes = pool && n >= 2 * (pool.size + 1) ? shardSizes(n, pool.size + 1) : [n];
+      const sizes = shardSizes(n, pool ? Math.max(1, Math.min(pool.size + 1, Math.floor(n / MIN_SHARD))) : 1);
       // The workers get the weights and BN statistics as they are before this thread's forward pass moves the statistics.
       const weights = sizes.length > 1 ? snapshot(params) : {};
       const pending: ReturnType<ShardPool['run']>[] = [];

@@ -1,10 +1,11 @@
 // `seprune finetune` as a user runs it: Ctrl-C (SIGINT) mid-run stops cleanly with the last
-// checkpoint kept (with the run's preprocessing and labels) and the input untouched, and --resume finishes the run and reports top-1.
+// checkpoint kept (with the run's preprocessing and labels) and the input untouched, and --resume finishes the run and reports top-1
+// (on as many threads as the machine has cores, up to 4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel, saveProject } from '../../model/load.js';
@@ -64,7 +65,14 @@ test('finetune: SIGINT keeps the last checkpoint and the input; --resume complet
   assert.ok(j.top1 >= 0 && j.top1 <= j.top5 && j.top5 <= 1);
   assert.ok(j.imagesPerSecond > 0);
   assert.equal(j.backend, 'cpu');
+  assert.equal(j.threads, Math.min(availableParallelism(), 4), 'by default one data-parallel worker per idle core (at most 3)');
   assert.ok(j.backendsTried.some((b: { name: string; ok: boolean }) => b.name === 'cpu' && b.ok));
   assert.ok(existsSync(out));
   assert.deepEqual(readFileSync(input), inputBytes);
+});
+
+test('finetune: a bad --workers value is one sentence and exit 1', () => {
+  const r = spawnSync(process.execPath, [bin, 'finetune', 'zoo:se-resnet-demo', '--data', 'fashion-mnist', '--epochs', '1', '--workers', 'two', '--out', join(dir, 'w.seprune')], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr.trim(), 'seprune: --workers must be a whole number ≥ 0 and ≤ 64, got "two".');
 });

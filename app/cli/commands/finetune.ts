@@ -179,7 +179,7 @@ export const finetuneCommand: CommandSpec = {
 
     const { stats: _stale, ...rest } = m.project;
     void _stale; // gate statistics describe the old weights
-    const details = { ...opts, lr: opts.lr ?? DEFAULT_LR[optimizer], weightDecay: opts.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer], shift, flip: ctx.values['no-flip'] !== true, teacher: teacherArg, data: ds.name, images: indices.length, top1: ev.top1, backend: backend.name };
+    const details = { ...opts, lr: opts.lr ?? DEFAULT_LR[optimizer], weightDecay: opts.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer], shift, flip: ctx.values['no-flip'] !== true, teacher: teacherArg, data: ds.name, images: indices.length, top1: ev.top1, backend: backend.name, threads: r.threads };
     const bytes = saveProject(
       out,
       { ...rest, graph: r.graph, preprocessing: d.preprocess, labels: ds.classes, history: [...m.project.history, { step: 'finetune', at: new Date().toISOString(), details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> }] },
