@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZooModel } from '../model/zoo/index.js';
 import { type Graph, nodeWeights } from '../model/ir.js';
-import { Rng } from '../model/random.js';
 import { tf } from '../engine/tf.js';
 import { createParams } from '../engine/params.js';
 import { memoryDataset } from './memory-dataset.js';
+import { quadrantImages } from './test-support.js';
 import { ShardPool, shardSizes } from './data-parallel.js';
 import { shardGradients } from './shard-step.js';
 import { combineShards, snapshot } from './shard-combine.js';
@@ -25,21 +25,7 @@ const SPEC = 'se-resnet-demo?width=0.25&input=8x8x1&classes=4';
 const [H, W] = [8, 8];
 const LOSS = { labelSmoothing: 0.1, temperature: 2, alpha: 0 };
 
-function images(n: number, seed: number): { x: Float32Array; y: Int32Array } {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * H * W);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = i % 4;
-    y[i] = k;
-    for (let r = 0; r < H; r++)
-      for (let c = 0; c < W; c++) {
-        const q = (r < H / 2 ? 0 : 2) + (c < W / 2 ? 0 : 1);
-        x[i * H * W + r * W + c] = (q === k ? 1 : 0) + 0.3 * rng.normal();
-      }
-  }
-  return { x, y };
-}
+const images = quadrantImages;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZooModel } from '../model/zoo/index.js';
 import { type Graph, nodeWeights } from '../model/ir.js';
-import { Rng } from '../model/random.js';
 import { loadModel, saveProject } from '../model/load.js';
 import { tf } from '../engine/tf.js';
 import { forward } from '../engine/executor.js';
 import { memoryDataset } from './memory-dataset.js';
+import { quadrantImages } from './test-support.js';
 import { train, TrainingCancelled } from './trainer.js';
 import { reestimateBn } from './bn.js';
 import { CHECKPOINT_JSON } from './checkpoint.js';
@@ -25,18 +25,7 @@ const [H, W] = [8, 8];
 
 /** Class k lights up quadrant k (plus noise), so a small net can learn it. */
 function synthetic(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * H * W);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = i % 4;
-    y[i] = k;
-    for (let r = 0; r < H; r++)
-      for (let c = 0; c < W; c++) {
-        const q = (r < H / 2 ? 0 : 2) + (c < W / 2 ? 0 : 1);
-        x[i * H * W + r * W + c] = (q === k ? 1 : 0) + 0.3 * rng.normal();
-      }
-  }
+  const { x, y } = quadrantImages(n, seed);
   return memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
 }
 
