@@ -11,21 +11,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZooModel } from '../model/zoo/index.js';
-import { type Graph, nodeWeights } from '../model/ir.js';
 import { tf } from '../engine/tf.js';
 import { createParams } from '../engine/params.js';
 import { memoryDataset } from './memory-dataset.js';
-import { quadrantImages } from './test-support.js';
+import { QUAD_H, QUAD_W, quadrantImages, weightsOf } from './test-support.js';
 import { ShardPool, shardSizes } from './data-parallel.js';
 import { shardGradients } from './shard-step.js';
 import { combineShards, snapshot } from './shard-combine.js';
 import { train, TrainingCancelled } from './trainer.js';
 
 const SPEC = 'se-resnet-demo?width=0.25&input=8x8x1&classes=4';
-const [H, W] = [8, 8];
+const [H, W] = [QUAD_H, QUAD_W];
 const LOSS = { labelSmoothing: 0.1, temperature: 2, alpha: 0 };
-
-const images = quadrantImages;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -34,9 +31,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function weightsOf(g: Graph): Float32Array[] {
-  return g.nodes.flatMap((n) => nodeWeights(n).map(([, w]) => w));
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'seprune-dp-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,7 +41,7 @@ test('shards are as even as possible and cover the batch; a batch of 31 stays on
   assert.deepEqual(shardSizes(5, 4), [2, 1, 1, 1]);
   // Shards keep at least MIN_SHARD (16) images: with a worker, a batch of 31 trains exactly as on one thread.
   const g = buildZooModel(SPEC);
-  const { x, y } = images(31, 2);
+  const { x, y } = quadrantImages(31, 2);
   const ds = memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
   const opts = { epochs: 1, batchSize: 31, optimizer: 'sgd' as const, lr: 0.05, augment: false as const };
   const a = weightsOf((await train(g, ds, { ...opts, workers: 1 })).graph);
@@ -57,7 +51,7 @@ test('shards are as even as possible and cover the batch; a batch of 31 stays on
 
 test('a worker computes the same shard gradients and BN statistics as this thread, and the step is their size-weighted mean', async () => {
   const g = buildZooModel(SPEC);
-  const { x, y } = images(10, 3);
+  const { x, y } = quadrantImages(10, 3);
   const [n0, n1] = [6, 4];
   const hw = H * W;
   const pool = await ShardPool.start(1, { graph: g, shape: [H, W, 1], classes: 4, loss: LOSS });
@@ -108,7 +102,7 @@ test('a worker computes the same shard gradients and BN statistics as this threa
 test('training with a worker thread learns, leaks no tensors, and distils with a teacher run once per image', async () => {
   const g = buildZooModel(SPEC);
   const teacher = buildZooModel(`${SPEC}&seed=7`);
-  const { x, y } = images(64, 5);
+  const { x, y } = quadrantImages(64, 5);
   const ds = memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
   const before = tf.memory().numTensors;
   const counts: number[] = [];
@@ -132,7 +126,7 @@ test('training with a worker thread learns, leaks no tensors, and distils with a
 
 test('a data-parallel run cancelled mid-epoch resumes to the same weights as an uninterrupted one', async () => {
   const g = buildZooModel(SPEC);
-  const { x, y } = images(96, 9);
+  const { x, y } = quadrantImages(96, 9);
   const ds = memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
   const opts = { epochs: 3, batchSize: 32, optimizer: 'sgd' as const, lr: 0.05, workers: 1, seed: 4 };
   const whole = await train(g, ds, opts);

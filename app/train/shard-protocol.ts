@@ -25,14 +25,14 @@ export interface ShardRequest {
 
 /** A worker's answer to a step. */
 export interface ShardResult {
-      grads: Record<string, Float32Array>;
-      /** BN moving statistics after this shard's training-mode forward pass. */
-      stats: Record<string, Float32Array>;
-      loss: number;
-      correct: number;
-      /** The teacher's logits the worker computed (for the trainer's cache). */
-      teacherLogits?: Float32Array;
-      error?: undefined;
+  grads: Record<string, Float32Array>;
+  /** BN moving statistics after this shard's training-mode forward pass. */
+  stats: Record<string, Float32Array>;
+  loss: number;
+  correct: number;
+  /** The teacher's logits the worker computed (for the trainer's cache). */
+  teacherLogits?: Float32Array;
+  error?: undefined;
 }
 
 export type ShardReply = ShardResult | { error: string; user: boolean };

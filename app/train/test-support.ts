@@ -1,8 +1,10 @@
-/** Synthetic training data for the trainer's tests: class k lights up quadrant k of an 8×8 image (plus noise), so a small net can learn it. */
+/** Shared by the trainer's tests: synthetic images a small net can learn, and a graph's weights as one list. */
+import { type Graph, nodeWeights } from '../model/ir.js';
 import { Rng } from '../model/random.js';
 
 export const [QUAD_H, QUAD_W] = [8, 8];
 
+/** Class k lights up quadrant k of an 8×8 image (plus noise). */
 export function quadrantImages(n: number, seed: number): { x: Float32Array; y: Int32Array } {
   const [H, W] = [QUAD_H, QUAD_W];
   const rng = new Rng(seed);
@@ -18,4 +20,9 @@ export function quadrantImages(n: number, seed: number): { x: Float32Array; y: I
       }
   }
   return { x, y };
+}
+
+/** Every weight array of `g`, in node order. */
+export function weightsOf(g: Graph): Float32Array[] {
+  return g.nodes.flatMap((n) => nodeWeights(n).map(([, w]) => w));
 }

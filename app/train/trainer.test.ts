@@ -10,18 +10,17 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZooModel } from '../model/zoo/index.js';
-import { type Graph, nodeWeights } from '../model/ir.js';
 import { loadModel, saveProject } from '../model/load.js';
 import { tf } from '../engine/tf.js';
 import { forward } from '../engine/executor.js';
 import { memoryDataset } from './memory-dataset.js';
-import { quadrantImages } from './test-support.js';
+import { QUAD_H, QUAD_W, quadrantImages, weightsOf } from './test-support.js';
 import { train, TrainingCancelled } from './trainer.js';
 import { reestimateBn } from './bn.js';
 import { CHECKPOINT_JSON } from './checkpoint.js';
 
 const SPEC = 'se-resnet-demo?width=0.25&input=8x8x1&classes=4';
-const [H, W] = [8, 8];
+const [H, W] = [QUAD_H, QUAD_W];
 
 /** Class k lights up quadrant k (plus noise), so a small net can learn it. */
 function synthetic(n: number, seed: number) {
@@ -29,9 +28,6 @@ function synthetic(n: number, seed: number) {
   return memoryDataset(x, y, [H, W, 1], 4, 'synthetic');
 }
 
-function weightsOf(g: Graph): Float32Array[] {
-  return g.nodes.flatMap((n) => nodeWeights(n).map(([, w]) => w));
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'seprune-train-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
