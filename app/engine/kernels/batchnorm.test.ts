@@ -10,7 +10,7 @@ import { tf } from '../tf.js';
 import { batchNormTrain } from '../ops.js';
 import { BN_TRAIN, fusedBatchNormAvailable } from './batchnorm.js';
 import { useFastCpuKernels } from './register.js';
-import { useWasmGemm } from './wasm-gemm.js';
+import { useWasmKernels } from './wasm/module.js';
 import { Rng } from '../../model/random.js';
 
 // These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
@@ -60,7 +60,7 @@ test('fused training batch norm is registered on cpu and used by ops.batchNormTr
 });
 
 for (const wasm of [true, false]) test(`fused batch norm (and BN + ReLU) equals the composite formula on tfjs kernels: outputs and gradients (${wasm ? 'wasm SIMD where C % 4 = 0' : 'JS'})`, () => {
-  const was = useWasmGemm(wasm);
+  const was = useWasmKernels(wasm);
   const shapes = [[3, 5, 4, 7], [1, 6, 9, 16], [1, 1, 1, 3], [2, 1, 1, 5], [4, 33], [32, 7, 7, 64]];
   for (const [i, shape] of shapes.entries()) {
     for (const [statsWeight, relu] of [[0, false], [1, false], [0, true], [1, true]] as const) {
@@ -80,7 +80,7 @@ for (const wasm of [true, false]) test(`fused batch norm (and BN + ReLU) equals 
     }
   }
   assert.ok(fusedBatchNormAvailable());
-  useWasmGemm(was);
+  useWasmKernels(was);
 });
 
 test('BN + ReLU gradient: NaN passes through the mask, zeros and negatives are cut (wasm and JS alike)', async () => {
@@ -93,11 +93,11 @@ test('BN + ReLU gradient: NaN passes through the mask, zeros and negatives are c
   const ones = new Float32Array(C).fill(1);
   const zeros = new Float32Array(C);
   const run = (wasm: boolean) => {
-    const was = useWasmGemm(wasm);
+    const was = useWasmKernels(wasm);
     try {
       return batchNormTrainBackward(dy, x, C, ones, zeros, ones, zeros, zeros, 1e-5, y);
     } finally {
-      useWasmGemm(was);
+      useWasmKernels(was);
     }
   };
   const a = run(true);

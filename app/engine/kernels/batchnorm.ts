@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { values, type FastKernel } from './conv-kernels.js';
-import { withWasm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmKernels } from './wasm/module.js';
 
 export const BN_TRAIN = 'SePruneBatchNormTrain';
 export const BN_TRAIN_GRAD = 'SePruneBatchNormTrainGrad';
@@ -145,7 +145,7 @@ export function batchNormTrainBackward(
   return { dx, dgamma, dbeta };
 }
 
-// The same two kernels on the wasm module's SIMD passes (wasm-gemm.ts): operands are copied
+// The same two kernels on the wasm module's SIMD passes (wasm/module.ts): operands are copied
 // into its memory, channel sums run four lanes at a time in float32 over blocks of BLOCK rows
 // and are added up here in float64, and the element pass writes in place over x (forward) or
 // dy (gradient) before the result is copied out. The lanes need a row length that is a
@@ -183,7 +183,7 @@ function repeatInto(F: Float32Array, off: number, v: ArrayLike<number>, C: numbe
   for (let i = 0; i < r * C; i++) F[off + i] = v[i % C];
 }
 
-function wasmLayout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+function wasmLayout(W: WasmKernels, sizes: number[]): { F: Float32Array; at: number[] } {
   const at: number[] = [];
   let end = 0;
   for (const size of sizes) {
@@ -193,7 +193,7 @@ function wasmLayout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number
   return { F: new Float32Array(W.reserve(end * 4)), at };
 }
 
-function forwardWasm(W: WasmGemm, x: Float32Array, C: number, r: number, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean) {
+function forwardWasm(W: WasmKernels, x: Float32Array, C: number, r: number, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean) {
   const n = x.length;
   const M = n / C;
   const L = r * C;
@@ -229,7 +229,7 @@ function forwardWasm(W: WasmGemm, x: Float32Array, C: number, r: number, gamma: 
 }
 
 function backwardWasm(
-  W: WasmGemm,
+  W: WasmKernels,
   dy: Float32Array,
   x: Float32Array,
   C: number,

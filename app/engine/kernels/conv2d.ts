@@ -11,7 +11,7 @@
  */
 import { gemm } from './gemm.js';
 import { col2im, im2col, isPointwise, type ConvGeometry } from './im2col.js';
-import { withWasm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmKernels } from './wasm/module.js';
 
 /** Output pixels per tile: about 32k patch values, at least 64 and at most 1024, a multiple of 4. */
 function tileSize(g: ConvGeometry): number {
@@ -88,7 +88,7 @@ export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float
   return dw;
 }
 
-// The same three products on the wasm SIMD kernel (wasm-gemm.ts). The input (or, for the input
+// The same three products on the wasm SIMD kernel (wasm/module.ts). The input (or, for the input
 // gradient, a zeroed gradient) lives in its linear memory with the padding materialised, so
 // every patch is kH runs of kW·inC consecutive floats that the module's gather / scatterAdd
 // move four at a time (the JS im2col was 2/3 of a conv's time). Per call: that padded image,
@@ -99,7 +99,7 @@ const pad8 = (n: number) => (n + 7) & ~7;
 const pad4 = (n: number) => (n + 3) & ~3;
 
 /** Float offsets of consecutive regions (each 16-byte aligned) and the whole memory as floats. */
-function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+function layout(W: WasmKernels, sizes: number[]): { F: Float32Array; at: number[] } {
   const at: number[] = [];
   let end = 0;
   for (const s of sizes) {
@@ -184,7 +184,7 @@ function copyRowsOut(src: Float32Array, off: number, ld: number, rows: number, c
   for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), dstOff + r * cols);
 }
 
-function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+function forwardWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
@@ -218,7 +218,7 @@ function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Ar
  * a product with depth kH·kW·outC, where the col2im form has depth outC only (too short for the
  * register-blocked product, and it needs a scatter after it).
  */
-function backpropInputAsForward(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array | null {
+function backpropInputAsForward(W: WasmKernels, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array | null {
   const { kH, kW, inC, outC } = g;
   if (g.strideH !== 1 || g.strideW !== 1 || g.padTop > kH - 1 || g.padLeft > kW - 1) return null;
   const flipped: ConvGeometry = {
@@ -247,7 +247,7 @@ function backpropInputAsForward(W: WasmGemm, g: ConvGeometry, dy: Float32Array, 
   return forwardWasm(W, flipped, dy, w2);
 }
 
-function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+function backpropInputWasm(W: WasmKernels, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
   if (!isPointwise(g)) {
     const viaForward = backpropInputAsForward(W, g, dy, w);
     if (viaForward) return viaForward;
@@ -281,7 +281,7 @@ function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Fl
   return dx;
 }
 
-function backpropFilterWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+function backpropFilterWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;

@@ -6,7 +6,7 @@
  */
 import type { ConvGeometry } from './im2col.js';
 import { padIn, padOut, paddedSize, patchTable } from './conv2d.js';
-import { withWasm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmKernels } from './wasm/module.js';
 
 /** Output columns [lo, hi) whose tap at column offset `kw` lands inside the input row. */
 function colRange(g: ConvGeometry, kw: number): [number, number] {
@@ -103,7 +103,7 @@ export function depthwiseBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Fl
   return dw;
 }
 
-// The same three passes on the wasm module (wasm-gemm.ts `depthwise`), channels four at a time:
+// The same three passes on the wasm module (wasm/module.ts `depthwise`), channels four at a time:
 // the input (or a zeroed input gradient) is laid out zero-padded in its memory, so no tap needs
 // a bounds check; a table gives each output pixel's window origin, a second one each tap's
 // offset from it. Filter-gradient sums are float32 within blocks of BLOCK pixels and added up
@@ -111,7 +111,7 @@ export function depthwiseBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Fl
 
 const BLOCK = 256;
 
-function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+function layout(W: WasmKernels, sizes: number[]): { F: Float32Array; at: number[] } {
   const at: number[] = [];
   let end = 0;
   for (const size of sizes) {
@@ -131,7 +131,7 @@ interface Prepared {
 }
 
 /** Lays out [padded image, pixel table, tap offsets, filter (taps·C), dense (P·C)] and fills the tables. */
-function prepare(W: WasmGemm, g: ConvGeometry): Prepared & { Hp: number; Wp: number } {
+function prepare(W: WasmKernels, g: ConvGeometry): Prepared & { Hp: number; Wp: number } {
   const C = g.inC;
   const P = g.batch * g.outH * g.outW;
   const taps = g.kH * g.kW;
@@ -144,7 +144,7 @@ function prepare(W: WasmGemm, g: ConvGeometry): Prepared & { Hp: number; Wp: num
   return { F, imageOff, tableOff, tapsOff, wOff, denseOff, Hp, Wp };
 }
 
-function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+function forwardWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
   const C = g.inC;
   const P = g.batch * g.outH * g.outW;
   const q = prepare(W, g);
@@ -154,7 +154,7 @@ function forwardWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, w: Float32Ar
   return q.F.slice(q.denseOff, q.denseOff + P * C);
 }
 
-function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+function backpropInputWasm(W: WasmKernels, g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
   const C = g.inC;
   const P = g.batch * g.outH * g.outW;
   const q = prepare(W, g);
@@ -167,7 +167,7 @@ function backpropInputWasm(W: WasmGemm, g: ConvGeometry, dy: Float32Array, w: Fl
   return dx;
 }
 
-function backpropFilterWasm(W: WasmGemm, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+function backpropFilterWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
   const C = g.inC;
   const P = g.batch * g.outH * g.outW;
   const taps = g.kH * g.kW;

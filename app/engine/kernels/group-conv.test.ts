@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 import { conv2d } from '../ops.js';
 import { GROUP_CONV } from './group-conv.js';
 import { useFastCpuKernels } from './register.js';
-import { useWasmGemm } from './wasm-gemm.js';
+import { useWasmKernels } from './wasm/module.js';
 import { Rng } from '../../model/random.js';
 
 // These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
@@ -30,7 +30,7 @@ function valueAndGrads(xv: Float32Array, xShape: number[], wv: Float32Array, wSh
 
 for (const wasm of [true, false]) {
   test(`grouped 1×1 conv equals split + conv + concat on tfjs kernels, with gradients (${wasm ? 'wasm' : 'JS'} product)`, async () => {
-    const was = useWasmGemm(wasm);
+    const was = useWasmKernels(wasm);
     const rng = new Rng(21);
     const cases = [
       { n: 2, h: 5, w: 3, I: 6, O: 9, G: 3 },
@@ -60,6 +60,6 @@ for (const wasm of [true, false]) {
         for (let i = 0; i < f.length; i++) assert.ok(Math.abs(f[i] - ref[k][i]) <= 1e-4 * (1 + Math.abs(ref[k][i])), `${JSON.stringify(c)} output ${k} at ${i}: ${f[i]} vs ${ref[k][i]}`);
       });
     }
-    useWasmGemm(was);
+    useWasmKernels(was);
   });
 }

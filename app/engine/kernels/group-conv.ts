@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { values, type FastKernel } from './conv-kernels.js';
 import { gemm } from './gemm.js';
-import { withWasm, type WasmGemm } from './wasm-gemm.js';
+import { withWasm, type WasmKernels } from './wasm/module.js';
 
 export const GROUP_CONV = 'SePruneGroupConv1x1';
 export const GROUP_CONV_BPI = 'SePruneGroupConv1x1BackpropInput';
@@ -37,7 +37,7 @@ export interface GroupDims {
 const pad8 = (n: number) => (n + 7) & ~7;
 const pad4 = (n: number) => (n + 3) & ~3;
 
-function layout(W: WasmGemm, sizes: number[]): { F: Float32Array; at: number[] } {
+function layout(W: WasmKernels, sizes: number[]): { F: Float32Array; at: number[] } {
   const at: number[] = [];
   let end = 0;
   for (const size of sizes) {

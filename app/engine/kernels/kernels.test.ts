@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.js';
 import { FAST_KERNEL_NAMES, fastCpuKernel, fastCpuKernelsActive, originalCpuKernel, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
-import { useWasmGemm, wasmGemm } from './wasm-gemm.js';
+import { useWasmKernels, wasmKernels } from './wasm/module.js';
 
 type FastKernelName = string;
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -68,13 +68,13 @@ test('the fast kernels are registered on the cpu backend', async () => {
 });
 
 test('the wasm SIMD module (matrix product, patch moves, batch norm, depthwise) compiles here (Node 20 has wasm SIMD)', () => {
-  const was = useWasmGemm(true);
-  assert.ok(wasmGemm(), 'wasm module unavailable: the kernels would silently use their JS loops');
-  useWasmGemm(was);
+  const was = useWasmKernels(true);
+  assert.ok(wasmKernels(), 'wasm module unavailable: the kernels would silently use their JS loops');
+  useWasmKernels(was);
 });
 
 for (const wasm of [true, false]) test(`conv2d forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} product)`, () => {
-  const was = useWasmGemm(wasm);
+  const was = useWasmKernels(wasm);
   const rng = new Rng(7);
   for (let t = 0; t < 60; t++) {
     const c = randomCase(rng, false);
@@ -91,11 +91,11 @@ for (const wasm of [true, false]) test(`conv2d forward and both gradients equal 
     assertClose('Conv2DBackpropFilter', bf.fast, bf.ref, what);
     tf.dispose([x, filter, dy]);
   }
-  useWasmGemm(was);
+  useWasmKernels(was);
 });
 
 for (const wasm of [true, false]) test(`depthwise conv forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} loops)`, () => {
-  const was = useWasmGemm(wasm);
+  const was = useWasmKernels(wasm);
   const rng = new Rng(11);
   for (let t = 0; t < 60; t++) {
     const c = randomCase(rng, true);
@@ -112,7 +112,7 @@ for (const wasm of [true, false]) test(`depthwise conv forward and both gradient
     assertClose('DepthwiseConv2dNativeBackpropFilter', bf.fast, bf.ref, what);
     tf.dispose([x, filter, dy]);
   }
-  useWasmGemm(was);
+  useWasmKernels(was);
 });
 
 test('unhandled cases (dilation 2, channel multiplier 2) fall back to tfjs-cpu', () => {

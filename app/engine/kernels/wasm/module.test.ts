@@ -5,20 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm } from './gemm.js';
-import { gemmModuleBytes, useWasmGemm, wasmApi, wasmGemm } from './wasm-gemm.js';
-import { Rng } from '../../model/random.js';
+import { gemm } from '../gemm.js';
+import { moduleBytes, useWasmKernels, wasmApi, wasmKernels } from './module.js';
+import { Rng } from '../../../model/random.js';
 
 // These tests are about the module itself: on even where SEPRUNE_WASM=0 turned it off.
-useWasmGemm(true);
+useWasmKernels(true);
 
 test('the generated module validates, and compiles as a shared-memory variant too', () => {
-  assert.ok(wasmApi?.validate(gemmModuleBytes()));
-  assert.ok(wasmApi?.validate(gemmModuleBytes(true)));
+  assert.ok(wasmApi?.validate(moduleBytes()));
+  assert.ok(wasmApi?.validate(moduleBytes(true)));
 });
 
 test('wasm gemm equals the JS gemm for A·B and Aᵀ·B, overwrite and accumulate', () => {
-  const W = wasmGemm();
+  const W = wasmKernels();
   assert.ok(W);
   const rng = new Rng(17);
   for (let t = 0; t < 80; t++) {
@@ -51,18 +51,18 @@ test('wasm gemm equals the JS gemm for A·B and Aᵀ·B, overwrite and accumulat
   }
 });
 
-test('useWasmGemm(false) sends the kernels back to the JS product', () => {
-  const was = useWasmGemm(false);
+test('useWasmKernels(false) sends the kernels back to the JS product', () => {
+  const was = useWasmKernels(false);
   try {
-    assert.equal(wasmGemm(), null);
+    assert.equal(wasmKernels(), null);
   } finally {
-    useWasmGemm(was);
+    useWasmKernels(was);
   }
-  assert.ok(wasmGemm());
+  assert.ok(wasmKernels());
 });
 
 test('gather and scatterAdd move runs of floats (4 at a time and the tail) between patches and rows', () => {
-  const W = wasmGemm();
+  const W = wasmKernels();
   assert.ok(W);
   const F = new Float32Array(W.reserve(1 << 16));
   const I = new Int32Array(F.buffer);
