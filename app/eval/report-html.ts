@@ -6,6 +6,7 @@
  */
 import type { CompareDiff, CompareReport, CompareRow } from './compare.js';
 import { comparePlots, compactCount, type Plot } from './compare-plots.js';
+import { signed, signedMs, signedPoints } from './deltas.js';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -31,8 +32,7 @@ export function plotSvg(p: Plot): string {
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-const signed = (v: number, text: string): string => (v > 0 ? `+${text}` : text);
-const pts = (v: number): string => signed(v, `${(v * 100).toFixed(2)} pt`);
+const pts = (v: number): string => signedPoints(v);
 
 export function formatBytes(b: number): string {
   const a = Math.abs(b);
@@ -56,7 +56,7 @@ function mainRow(row: CompareRow, d: CompareDiff, i: number, colour: string): st
     cell(row.params.toLocaleString('en-US'), signed(d.params, compactCount(d.params)) + rel(d.params, base('params')), i),
     cell(row.macs.toLocaleString('en-US'), signed(d.macs, compactCount(d.macs)) + rel(d.macs, base('macs')), i),
     cell(formatBytes(row.fileBytes), signed(d.fileBytes, formatBytes(d.fileBytes)), i),
-    cell(row.latencyMs === null ? '—' : `${row.latencyMs.toFixed(3)} ms`, d.latencyMs === null ? null : signed(d.latencyMs, `${d.latencyMs.toFixed(3)} ms`), i),
+    cell(row.latencyMs === null ? '—' : `${row.latencyMs.toFixed(3)} ms`, d.latencyMs === null ? null : signedMs(d.latencyMs), i),
     `<td>${escapeHtml(row.engine)}</td>`,
     '</tr>',
   ].join('');

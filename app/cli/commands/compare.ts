@@ -13,9 +13,9 @@ import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { openDataset, sampleIndices } from '../../data/index.js';
 import { compareModels, modelFileBytes } from '../../eval/compare.js';
 import { formatBytes, renderCompareHtml } from '../../eval/report-html.js';
+import { signed, signedMs, signedPoints } from '../../eval/deltas.js';
 import { fmtCount, pct, table } from '../format.js';
 
-const signed = (v: number, s: string): string => (v > 0 ? `+${s}` : s);
 
 export const compareCommand: CommandSpec = {
   name: 'compare',
@@ -63,12 +63,12 @@ export const compareCommand: CommandSpec = {
       const diff = (s: string): string => (i > 0 ? ` (${s})` : '');
       return [
         `${i + 1}. ${row.model}`,
-        pct(row.top1) + diff(signed(dd.top1, `${(dd.top1 * 100).toFixed(2)} pt`)),
-        pct(row.top5) + diff(signed(dd.top5, `${(dd.top5 * 100).toFixed(2)} pt`)),
+        pct(row.top1) + diff(signedPoints(dd.top1)),
+        pct(row.top5) + diff(signedPoints(dd.top5)),
         fmtCount(row.params) + diff(signed(dd.params, fmtCount(dd.params))),
         fmtCount(row.macs) + diff(signed(dd.macs, fmtCount(dd.macs))),
         formatBytes(row.fileBytes) + diff(signed(dd.fileBytes, formatBytes(dd.fileBytes))),
-        row.latencyMs === null ? '—' : `${row.latencyMs.toFixed(3)} ms` + (dd.latencyMs === null ? '' : diff(signed(dd.latencyMs, dd.latencyMs.toFixed(3)))),
+        row.latencyMs === null ? '—' : `${row.latencyMs.toFixed(3)} ms` + (dd.latencyMs === null ? '' : diff(signedMs(dd.latencyMs))),
       ];
     });
     const perClass = r.classNames.map((name, c) => [name, ...r.rows.map((row) => pct(row.perClass[c]?.top1 ?? 0))]);

@@ -1,0 +1,14 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signed, signedMs, signedPoints } from './deltas.js';
+
+test('differences are written with their sign and unit', () => {
+  assert.equal(signedPoints(0.004), '+0.40 pt');
+  assert.equal(signedPoints(-0.012), '-1.20 pt');
+  assert.equal(signedPoints(0), '±0.00 pt');
+  assert.equal(signedPoints(0.25, 1), '+25.0 pt');
+  assert.equal(signedMs(0.01), '+0.010 ms');
+  assert.equal(signedMs(-0.5), '-0.500 ms');
+  assert.equal(signed(-21900, '-21.9k'), '-21.9k');
+  assert.equal(signed(1200, '1.2k'), '+1.2k');
+});
