@@ -76,6 +76,10 @@ test('browser mode: upload and drop model files, see them in recent files after 
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Console errors too (a CSP violation is one); failed requests are counted by status below.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
+    });
     page.on('response', (r) => {
       if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${new URL(r.url()).pathname} answered ${r.status()}`);
     });
