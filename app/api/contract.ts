@@ -6,7 +6,10 @@
  * Plain JSON-able types and constants only (no Node, no DOM, no Electron): the renderer and the
  * Electron preload import this file too. The shapes mirror the core's types (ModelSummary,
  * SeBlockStats, Plan, `seprune prune --json`); app/api/service.ts checks they stay assignable.
+ * Where the core's type is itself plain data in a file the renderer can compile, it is imported
+ * rather than mirrored (the compare report).
  */
+import type { CompareReport as CompareReportDto } from '../eval/compare-types.js';
 
 /** One zoo model as the UI lists it. */
 export interface ZooListItem {
@@ -273,45 +276,12 @@ export interface CompareRequest {
   latency?: boolean;
 }
 
-export interface ComparePerClassDto {
-  label: number;
-  name: string;
-  n: number;
-  top1: number;
-}
-
-export interface CompareRowDto {
-  model: string;
-  engine: string;
-  n: number;
-  top1: number;
-  top5: number;
-  perClass: ComparePerClassDto[];
-  params: number;
-  macs: number;
-  /** Size of the model's .seprune encoding (what saving it would write), or of the file opened. */
-  fileBytes: number;
-  latencyMs: number | null;
-}
-
-export interface CompareDiffDto {
-  model: string;
-  top1: number;
-  top5: number;
-  perClass: number[];
-  params: number;
-  macs: number;
-  fileBytes: number;
-  latencyMs: number | null;
-}
-
-export interface CompareReportDto {
-  data: { name: string; source: string; split: string; n: number };
-  classNames: string[];
-  rows: CompareRowDto[];
-  diffs: CompareDiffDto[];
-}
-
+export type {
+  ComparePerClass as ComparePerClassDto,
+  CompareRow as CompareRowDto,
+  CompareDiff as CompareDiffDto,
+  CompareReport as CompareReportDto,
+} from '../eval/compare-types.js';
 export interface CompareResult {
   modelIds: string[];
   report: CompareReportDto;

@@ -4,7 +4,7 @@
  * class). The offline HTML report (report-html.ts) and the app's Compare view draw the same
  * primitives, so both show the same plots. Pure: no DOM, no Node (the renderer imports it too).
  */
-import type { CompareReportDto as CompareReport } from '../api/contract.js';
+import type { CompareReport } from './compare-types.js';
 
 export interface PlotRect {
   x: number;

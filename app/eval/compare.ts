@@ -15,6 +15,9 @@ import { costReport } from '../model/accounting.js';
 import { createInference } from '../engine/inference.js';
 import { evaluateOn, measureLatency } from './evaluate.js';
 import { logitCount } from '../model/shapes.js';
+import type { CompareDiff, CompareReport, CompareRow } from './compare-types.js';
+
+export type { CompareDiff, ComparePerClass, CompareReport, CompareRow } from './compare-types.js';
 
 /** One model to compare, with the size of its file on disk (or of its .seprune encoding). */
 export interface CompareInput {
@@ -22,47 +25,6 @@ export interface CompareInput {
   label: string;
   graph: Graph;
   fileBytes: number;
-}
-
-export interface ComparePerClass {
-  label: number;
-  name: string;
-  n: number;
-  top1: number;
-}
-
-export interface CompareRow {
-  model: string;
-  engine: string;
-  n: number;
-  top1: number;
-  top5: number;
-  perClass: ComparePerClass[];
-  params: number;
-  macs: number;
-  fileBytes: number;
-  /** Median milliseconds per image at batch 1 on the CPU; null when latency was skipped. */
-  latencyMs: number | null;
-}
-
-/** A row minus the first row (so the first model's differences are all zero). */
-export interface CompareDiff {
-  model: string;
-  top1: number;
-  top5: number;
-  /** Per-class top-1 differences, in the order of the classes. */
-  perClass: number[];
-  params: number;
-  macs: number;
-  fileBytes: number;
-  latencyMs: number | null;
-}
-
-export interface CompareReport {
-  data: { name: string; source: string; split: string; n: number };
-  classNames: string[];
-  rows: CompareRow[];
-  diffs: CompareDiff[];
 }
 
 export interface CompareOptions {
