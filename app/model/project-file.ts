@@ -16,7 +16,7 @@ import type { Graph, Node, Preprocessing } from './ir.js';
 import { nodeWeights, NODE_KINDS } from './ir.js';
 import { inferShapes } from './shapes.js';
 import { ModelError } from './errors.js';
-import type { ExcitationStats } from '../../pruning/stats/types.js';
+import type { ExcitationStats } from './excitation-stats.js';
 
 export const MAGIC = 'SEPRUNE\0';
 export const FORMAT_VERSION = 1;
