@@ -1,25 +1,49 @@
 /**
  * The Electron main process: one window with the renderer, locked down (context isolation,
- * sandbox, no Node in the page, a strict CSP, no navigation, no new windows, no permissions),
+ * sandbox, no Node in the page, a strict CSP, pages from its own `app://renderer` origin, no
+ * navigation, redirects or frame navigation away from it, no webviews, no new windows, no
+ * permissions),
  * and one IPC handler per method of the api contract (app/api/contract.ts), each answering only
  * the app's own page by calling the same service the browser host serves; job events go to the
  * app's windows on `api:job-event`. Long jobs run in utility processes (job-process.ts).
  */
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../app/api/csp.js';
 import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type ApiMethod, type JobEvent, type OpenDialogRequest } from './ipc-contract.js';
 import { isTrustedSenderUrl } from './sender-check.js';
+import { APP_INDEX_URL, APP_SCHEME, appUrlToFile, contentType } from './app-protocol.js';
+import { devRendererUrl } from './dev-server.js';
+import { guardWindow } from './window-guards.js';
 import { createService } from '../app/api/service.js';
 import { errorMessage } from '../app/api/jobs.js';
 import { desktopJobHost } from './job-process.js';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const rendererFile = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
-/** `electron-vite dev` serves the renderer over HTTP and names it here; a build loads the file. */
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererUrl = devServerUrl ?? pathToFileURL(rendererFile).href;
+const rendererDir = dirname(fileURLToPath(new URL('../renderer/index.html', import.meta.url)));
+/** `electron-vite dev` serves the renderer over HTTP (development builds only); else app://renderer. */
+const devServerUrl = devRendererUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const rendererUrl = devServerUrl ?? APP_INDEX_URL;
+const isAppPage = (url: string): boolean => isTrustedSenderUrl(url, rendererUrl);
+
+// Before `ready`: app:// is a standard, secure scheme with fetch, like https for the page.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** Serves the built renderer folder on app://renderer/, with the CSP on every response. */
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request: Request) => {
+    const file = appUrlToFile(request.url, rendererDir);
+    if (!file) return new Response('Not found', { status: 404 });
+    const r = await net.fetch(pathToFileURL(file).href).catch(() => null);
+    if (!r || !r.ok) return new Response('Not found', { status: 404 });
+    return new Response(r.body, {
+      status: 200,
+      headers: { 'Content-Type': contentType(file), 'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER, 'X-Content-Type-Options': 'nosniff' },
+    });
+  });
+}
 
 function sendJobEvent(e: JobEvent): void {
   for (const win of BrowserWindow.getAllWindows()) {
@@ -35,7 +59,7 @@ function handleApi(): void {
   for (const method of API_METHODS) {
     const answer = service[method as ApiMethod] as (req: unknown) => Promise<unknown>;
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, req: unknown) => {
-      if (!isTrustedSenderUrl(event.senderFrame?.url, rendererUrl)) {
+      if (!event.senderFrame || !isAppPage(event.senderFrame.url)) {
         throw new Error(`IPC ${method} refused: the sender is not this app's page.`);
       }
       try {
@@ -64,7 +88,7 @@ function openDialogOptions(req: OpenDialogRequest): OpenDialogOptions {
 /** The native open dialog, for the app's own page only; resolves the chosen path or null. */
 function handleDialogs(): void {
   ipcMain.handle(OPEN_DIALOG_CHANNEL, async (event: IpcMainInvokeEvent, req: unknown) => {
-    if (!isTrustedSenderUrl(event.senderFrame?.url, rendererUrl)) {
+    if (!event.senderFrame || !isAppPage(event.senderFrame.url)) {
       throw new Error('IPC showOpenDialog refused: the sender is not this app\'s page.');
     }
     const options = openDialogOptions(req as OpenDialogRequest);
@@ -88,12 +112,9 @@ function createWindow(): void {
       webSecurity: true,
     },
   });
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedSenderUrl(url, rendererUrl)) event.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  guardWindow(win.webContents, isAppPage);
   win.once('ready-to-show', () => win.show());
-  void (devServerUrl ? win.loadURL(devServerUrl) : win.loadFile(rendererFile));
+  void win.loadURL(rendererUrl);
 }
 
 void app.whenReady().then(() => {
@@ -103,6 +124,8 @@ void app.whenReady().then(() => {
     });
   });
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  serveRenderer();
 
   handleApi();
   handleDialogs();

@@ -27,3 +27,12 @@ test('a dev-server renderer trusts only its origin', () => {
   assert.equal(isTrustedSenderUrl('http://localhost.evil.com:5173/', DEV), false);
   assert.equal(isTrustedSenderUrl(FILE, DEV), false);
 });
+
+test('the app: renderer trusts only its own scheme and host', () => {
+  const APP = 'app://renderer/index.html';
+  assert.equal(isTrustedSenderUrl('app://renderer/index.html', APP), true);
+  assert.equal(isTrustedSenderUrl('app://renderer/assets/index.js#x', APP), true);
+  assert.equal(isTrustedSenderUrl('app://other/index.html', APP), false);
+  assert.equal(isTrustedSenderUrl('file:///index.html', APP), false);
+  assert.equal(isTrustedSenderUrl('http://renderer/index.html', APP), false);
+});

@@ -4,8 +4,9 @@
  */
 
 /**
- * True when `senderUrl` is the app's renderer page: for a `file:` renderer the same file (query
- * and fragment ignored); for an `http(s):` dev-server renderer the same origin.
+ * True when `senderUrl` is the app's renderer page: for the `app:` renderer (app-protocol.ts) the
+ * same scheme and host; for a `file:` renderer the same file (query and fragment ignored); for an
+ * `http(s):` dev-server renderer the same origin.
  */
 export function isTrustedSenderUrl(senderUrl: string | undefined, rendererUrl: string): boolean {
   if (!senderUrl) return false;
@@ -18,6 +19,7 @@ export function isTrustedSenderUrl(senderUrl: string | undefined, rendererUrl: s
     return false;
   }
   if (sender.protocol !== expected.protocol) return false;
+  if (expected.protocol === 'app:') return sender.host === expected.host;
   if (expected.protocol === 'file:') return sender.host === expected.host && sender.pathname === expected.pathname;
   if (expected.protocol === 'http:' || expected.protocol === 'https:') return sender.origin === expected.origin;
   return false;

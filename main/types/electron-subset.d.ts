@@ -60,7 +60,9 @@ export interface HandlerDetails {
 }
 
 export interface WebContents {
-  on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): this;
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): this;
+  on(event: 'will-frame-navigate', listener: (event: { preventDefault(): void; url: string }) => void): this;
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): this;
   setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
@@ -97,9 +99,26 @@ export interface Session {
   setPermissionRequestHandler(
     handler: ((webContents: WebContents, permission: string, callback: (permissionGranted: boolean) => void) => void) | null,
   ): void;
+  setPermissionCheckHandler(handler: ((webContents: WebContents | null, permission: string) => boolean) | null): void;
+}
+
+export interface CustomScheme {
+  scheme: string;
+  privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean; stream?: boolean };
+}
+
+export interface Protocol {
+  registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void;
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+}
+
+export interface Net {
+  fetch(input: string, init?: RequestInit): Promise<Response>;
 }
 
 export interface App {
+  /** True in a packaged app, false when run from sources (`electron .`, `electron-vite dev`). */
+  readonly isPackaged: boolean;
   whenReady(): Promise<void>;
   getVersion(): string;
   quit(): void;
@@ -164,3 +183,5 @@ export const ipcMain: IpcMain;
 export const ipcRenderer: IpcRenderer;
 export const contextBridge: ContextBridge;
 export const session: { readonly defaultSession: Session };
+export const protocol: Protocol;
+export const net: Net;
