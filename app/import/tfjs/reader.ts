@@ -9,6 +9,7 @@ import { oneLineError } from '../one-line.js';
 import type { Graph } from '../../model/ir.js';
 import type { ModelReader } from '../../model/load.js';
 import { inferShapes } from '../../model/shapes.js';
+import { labelStagesByResolution } from '../../model/stages.js';
 import { kerasToGraph } from './lower.js';
 import { parseTopology } from './topology.js';
 import { readWeights, type WeightGroup } from './weights.js';
@@ -36,6 +37,7 @@ export function tfjsToGraph(bytes: Uint8Array, path: string, readFile: (p: strin
       generatedBy: (json as { generatedBy?: string }).generatedBy ?? '',
     };
     inferShapes(g);
+    labelStagesByResolution(g);
     return g;
   } catch (e) {
     return oneLineError(e, (detail) => `${file} is not a valid TF.js layers model (${detail}).`);
