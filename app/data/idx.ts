@@ -10,8 +10,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { UserError } from '../model/errors.js';
 import { batchedDataset, checkLabels } from './batched.js';
 import type { DataOptions, Dataset, DatasetReader } from './types.js';
@@ -47,16 +46,86 @@ export function parseIdx(buf: Uint8Array, file: string): IdxArray {
   return { dims, data: buf.subarray(head) };
 }
 
-/** Reads an IDX file, plain or gzipped. */
+/** The largest IDX payload read (2 GiB; ImageNet-sized 64×64 sets are far below it). */
+export const IDX_MAX_BYTES = 2 ** 31;
+
+/** Bytes the IDX header at the start of `head` implies for the whole file, or undefined until the header is complete. */
+function impliedSize(head: Uint8Array, file: string): number | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] !== 0 || head[1] !== 0) throw new UserError(`${file} is not an IDX file.`);
+  const nd = head[3];
+  if (nd < 1) throw new UserError(`${file} has a truncated IDX header.`);
+  const headLen = 4 + 4 * nd;
+  if (head.length < headLen) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < nd; i++) count *= view.getUint32(4 + 4 * i, false);
+  return headLen + count;
+}
+
+/**
+ * Inflates a gzipped IDX file into exactly the size its header implies: the output buffer is
+ * allocated once from the header (refused above IDX_MAX_BYTES), and inflating stops as soon as
+ * the data would run past it, so a small gzip that inflates to gigabytes costs only its header's
+ * size.
+ */
+async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolvePromise, reject) => {
+    const z = createGunzip({ chunkSize: 64 * 1024 });
+    let head = new Uint8Array(0);
+    let out: Uint8Array | undefined;
+    let filled = 0;
+    let done = false;
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      z.destroy();
+      reject(e);
+    };
+    z.on('data', (chunk: Buffer) => {
+      if (done) return;
+      try {
+        if (!out) {
+          const joined = new Uint8Array(head.length + chunk.length);
+          joined.set(head);
+          joined.set(chunk, head.length);
+          const size = impliedSize(joined, file);
+          if (size === undefined) {
+            head = joined;
+            return;
+          }
+          if (size > IDX_MAX_BYTES) throw new UserError(`${file}'s IDX header describes ${size} bytes, more than the ${IDX_MAX_BYTES / 2 ** 30} GiB this reader accepts.`);
+          out = new Uint8Array(size);
+          chunk = Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
+          head = new Uint8Array(0);
+        }
+        if (filled + chunk.length > out.length) {
+          throw new UserError(`${file} inflates past the ${out.length} bytes its IDX header implies; the file is damaged or not what its header says.`);
+        }
+        out.set(chunk, filled);
+        filled += chunk.length;
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    z.on('error', () => fail(new UserError(`${file} is not a valid gzip file.`)));
+    z.on('end', () => {
+      if (done) return;
+      done = true;
+      if (!out) {
+        reject(new UserError(`${file} has a truncated IDX header.`));
+        return;
+      }
+      resolvePromise(filled === out.length ? out : out.subarray(0, filled));
+    });
+    z.end(compressed);
+  });
+}
+
+/** Reads an IDX file, plain or gzipped (gzip inflated only up to the size its header implies). */
 export async function readIdx(path: string): Promise<IdxArray> {
   let buf: Uint8Array = await readFile(path);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = await promisify(gunzip)(buf);
-    } catch {
-      throw new UserError(`${path} is not a valid gzip file.`);
-    }
-  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = await gunzipIdx(buf, path);
   return parseIdx(buf, path);
 }
 

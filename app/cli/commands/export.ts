@@ -5,9 +5,9 @@
  */
 import type { CommandSpec, CommandContext } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, type LoadedModel } from '../../model/load.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape, type ParsedData } from '../data-options.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { loadModel } from '../../model/load.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
+import { sampleIndices } from '../../data/index.js';
 import { UserError } from '../../model/errors.js';
 import { pct } from '../format.js';
 import { exportModel } from '../../../export/export-model.js';
@@ -21,9 +21,8 @@ import type { EvalBatch } from '../../../export/verify/measure.js';
 const DEFAULT_CALIB_LIMIT = 500;
 const BATCH = 64;
 
-async function loadBatches(ctx: CommandContext, m: LoadedModel, d: ParsedData, limit: number | undefined, what: string): Promise<EvalBatch[]> {
-  const ds = await openDataset(d);
-  checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+async function loadBatches(ctx: CommandContext, d: ParsedData, limit: number | undefined, what: string): Promise<EvalBatch[]> {
+  const ds = await openCommandDataset(ctx, d, what);
   const indices = sampleIndices(await ds.labels(), limit, d.seed);
   ctx.log(`${what}: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
   const out: EvalBatch[] = [];
@@ -79,12 +78,12 @@ export const exportCommand: CommandSpec = {
     let calib: (() => AsyncIterable<CalibBatch>) | undefined;
     if (quant === 'int8') {
       if (!calibOpts) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data <dataset>).');
-      const batches = await loadBatches(ctx, m, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
+      const batches = await loadBatches(ctx, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
       calib = async function* () {
         yield* batches;
       };
     }
-    const verifyData = verify && data ? await loadBatches(ctx, m, data, data.limit, 'verification') : undefined;
+    const verifyData = verify && data ? await loadBatches(ctx, data, data.limit, 'verification') : undefined;
     if (verify && !data) ctx.log('verification without --data: the file is loaded and compared with the float model on 8 probe images; pass --data for accuracy.');
     const probe = verify && !data ? [probeBatch(m.project.graph.inputs[0].shape, 8)] : undefined;
 
