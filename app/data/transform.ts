@@ -175,6 +175,9 @@ function fillOf(s: Extract<TransformStep, { op: 'Pad' }>): number[] {
 export function runPipeline(img: RawImage, steps: TransformStep[], channels: 1 | 3): Float32Array {
   let im: RawImage = img;
   let t: FloatImage | undefined;
+  // The image becomes the model's channel count at ToTensor (as PIL's convert), unless a Grayscale
+  // on the tensor follows: that one converts, with torchvision's float weights.
+  const tensorGray = steps.findIndex((s) => s.op === 'Grayscale') > steps.findIndex((s) => s.op === 'ToTensor');
   for (const s of steps) {
     if (!t) {
       switch (s.op) {
@@ -193,7 +196,7 @@ export function runPipeline(img: RawImage, steps: TransformStep[], channels: 1 |
           im = toChannels(toChannels(im, 1), s.numOutputChannels);
           break;
         case 'ToTensor': {
-          const c = toChannels(im, channels);
+          const c = tensorGray ? im : toChannels(im, channels);
           const data = new Float32Array(c.data.length);
           for (let i = 0; i < data.length; i++) data[i] = c.data[i] / 255;
           t = { data, h: c.h, w: c.w, c: c.c };
