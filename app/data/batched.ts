@@ -31,6 +31,8 @@ export interface BatchedSpec {
   loadChunk?: number;
   warnings?: string[];
   sizeSkipped?: Dataset['sizeSkipped'];
+  /** See Dataset.images (default: source and split). */
+  images?: string;
 }
 
 export function batchedDataset(s: BatchedSpec): Dataset {
@@ -91,6 +93,7 @@ export function batchedDataset(s: BatchedSpec): Dataset {
     labels: async () => s.labels.slice(),
     ...(s.warnings && s.warnings.length ? { warnings: s.warnings } : {}),
     ...(s.sizeSkipped ? { sizeSkipped: s.sizeSkipped } : {}),
+    images: s.images ?? `${s.source}#${s.split}`,
   };
 }
 

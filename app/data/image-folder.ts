@@ -148,6 +148,8 @@ export async function openImageFolder(dir: string, o: DataOptions): Promise<Data
     id: (i) => keptPaths[i],
     load: (indices) => load(indices.map((i) => kept[i])),
     loadChunk: 1,
+    // Without train/ and test/ folders both splits are the same folder, hence the same images.
+    images: root,
     warnings,
     ...(sizeSkipped ? { sizeSkipped } : {}),
   });

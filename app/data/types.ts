@@ -43,6 +43,8 @@ export interface Dataset {
   warnings?: string[];
   /** Facts worth a line that are not problems (e.g. classes mapped to the model's labels by name). */
   notes?: string[];
+  /** Identifies the images read: two opens give the same string exactly when they read the same images. */
+  images?: string;
   /** Images left out when opening because the pipeline makes them another size than `sampleShape`. */
   sizeSkipped?: { count: number; of: number; sizes: string[] };
 }
