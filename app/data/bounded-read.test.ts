@@ -64,6 +64,12 @@ test('an IDX gzip inflating to 1 GiB behind a 20-image header is cut at the head
     const huge = join(dir, 'huge.gz');
     await bomb(huge, [100000, 1000, 1000], 1 * MB);
     await assert.rejects(readIdx(huge), /describes 100000000016 bytes, more than the 2 GiB this reader accepts/);
+    // A tiny file claiming 1.5 GiB allocates what arrives, not what it claims.
+    const liar = join(dir, 'liar.gz');
+    await bomb(liar, [2000000, 28, 28], 4 * MB);
+    const l = await peakGrowth(() => readIdx(liar));
+    assert.ok(l.value instanceof Error && /should hold 1568000000 bytes of data for dimensions 2000000×28×28 but holds 4194304/.test(l.value.message), String(l.value));
+    assert.ok(l.mb < 64, `peak RSS grew ${l.mb.toFixed(1)} MB`);
     // An honest file still reads.
     const ok = join(dir, 'ok.gz');
     await bomb(ok, [1, 4, 4], 0);

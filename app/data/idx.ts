@@ -64,17 +64,17 @@ function impliedSize(head: Uint8Array, file: string): number | undefined {
 }
 
 /**
- * Inflates a gzipped IDX file into exactly the size its header implies: the output buffer is
- * allocated once from the header (refused above IDX_MAX_BYTES), and inflating stops as soon as
- * the data would run past it, so a small gzip that inflates to gigabytes costs only its header's
- * size.
+ * Inflates a gzipped IDX file, never past the size its header implies: inflating stops as soon as
+ * the data would run past it (a small gzip that inflates to gigabytes costs at most its header's
+ * size, refused above IDX_MAX_BYTES). Memory follows the data that arrives, not the header's
+ * claim, so a tiny file claiming 2 GiB allocates nothing like that.
  */
 async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolvePromise, reject) => {
     const z = createGunzip({ chunkSize: 64 * 1024 });
-    let head = new Uint8Array(0);
-    let out: Uint8Array | undefined;
-    let filled = 0;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let limit: number | undefined;
     let done = false;
     const fail = (e: Error) => {
       if (done) return;
@@ -85,25 +85,18 @@ async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Arr
     z.on('data', (chunk: Buffer) => {
       if (done) return;
       try {
-        if (!out) {
-          const joined = new Uint8Array(head.length + chunk.length);
-          joined.set(head);
-          joined.set(chunk, head.length);
-          const size = impliedSize(joined, file);
-          if (size === undefined) {
-            head = joined;
-            return;
+        chunks.push(chunk);
+        total += chunk.length;
+        if (limit === undefined) {
+          // The header is at most 4 + 4 · 255 bytes.
+          limit = impliedSize(Buffer.concat(chunks, Math.min(total, 1024)), file);
+          if (limit !== undefined && limit > IDX_MAX_BYTES) {
+            throw new UserError(`${file}'s IDX header describes ${limit} bytes, more than the ${IDX_MAX_BYTES / 2 ** 30} GiB this reader accepts.`);
           }
-          if (size > IDX_MAX_BYTES) throw new UserError(`${file}'s IDX header describes ${size} bytes, more than the ${IDX_MAX_BYTES / 2 ** 30} GiB this reader accepts.`);
-          out = new Uint8Array(size);
-          chunk = Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
-          head = new Uint8Array(0);
         }
-        if (filled + chunk.length > out.length) {
-          throw new UserError(`${file} inflates past the ${out.length} bytes its IDX header implies; the file is damaged or not what its header says.`);
+        if (limit !== undefined && total > limit) {
+          throw new UserError(`${file} inflates past the ${limit} bytes its IDX header implies; the file is damaged or not what its header says.`);
         }
-        out.set(chunk, filled);
-        filled += chunk.length;
       } catch (e) {
         fail(e as Error);
       }
@@ -112,11 +105,13 @@ async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Arr
     z.on('end', () => {
       if (done) return;
       done = true;
-      if (!out) {
+      if (limit === undefined) {
         reject(new UserError(`${file} has a truncated IDX header.`));
         return;
       }
-      resolvePromise(filled === out.length ? out : out.subarray(0, filled));
+      const out = Buffer.concat(chunks, total);
+      chunks.length = 0;
+      resolvePromise(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
     });
     z.end(compressed);
   });

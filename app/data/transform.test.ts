@@ -100,3 +100,9 @@ test('timm pretrained_cfg → Resize(floor(size / crop_pct)), CenterCrop, ToTens
   assert.throws(() => timmPipeline({ input_size: [3, 224, 224], crop_mode: 'border' }, 'c.json'), /crop_mode "border" is not supported/);
   assert.throws(() => timmPipeline([1, 2], 'c.json'), /is not a timm pretrained_cfg/);
 });
+
+test('malformed stored steps are refused in one sentence, not crashed on', () => {
+  for (const bad of [[{ op: 'Resize', size: 'big', interpolation: 'bilinear' }], [{ op: 'Pad', padding: [1], fill: 0, paddingMode: 'constant' }], [{ op: 'Blur' }], [null], 'ToTensor()']) {
+    assert.throws(() => checkPipeline(bad as never, 1), (e: unknown) => e instanceof UserError && /is not a valid|not a list/.test(e.message), JSON.stringify(bad));
+  }
+});

@@ -76,8 +76,37 @@ export function describePipeline(steps: TransformStep[]): string {
 
 const TENSOR_INTERP: Interpolation[] = ['nearest', 'bilinear', 'bicubic'];
 
+const isNums = (v: unknown, lens: number[]) => Array.isArray(v) && lens.includes(v.length) && v.every((x) => typeof x === 'number');
+
+/** Whether `s` has the fields its op needs with the right types (a stored project is untrusted JSON). */
+function wellFormed(s: unknown): boolean {
+  if (!s || typeof s !== 'object') return false;
+  const o = s as Record<string, unknown>;
+  switch (o.op) {
+    case 'Resize':
+      return (typeof o.size === 'number' || isNums(o.size, [2])) && typeof o.interpolation === 'string' && ['nearest', 'bilinear', 'bicubic', 'box', 'hamming', 'lanczos'].includes(o.interpolation)
+        && (o.maxSize === undefined || typeof o.maxSize === 'number') && (o.antialias === undefined || typeof o.antialias === 'boolean');
+    case 'CenterCrop':
+      return isNums(o.size, [2]);
+    case 'Pad':
+      return isNums(o.padding, [4]) && (typeof o.fill === 'number' || isNums(o.fill, [1, 3])) && ['constant', 'edge', 'reflect', 'symmetric'].includes(o.paddingMode as string);
+    case 'Grayscale':
+      return o.numOutputChannels === 1 || o.numOutputChannels === 3;
+    case 'ToTensor':
+      return true;
+    case 'Normalize':
+      return isNums(o.mean, [1, 3]) && isNums(o.std, [1, 3]);
+    default:
+      return false;
+  }
+}
+
 /** Checks a pipeline for mistakes torchvision would raise (or that cannot feed a model); one sentence each. */
 export function checkPipeline(steps: TransformStep[], channels: 1 | 3): void {
+  if (!Array.isArray(steps)) throw new UserError('The preprocessing steps are not a list.');
+  steps.forEach((s, i) => {
+    if (!wellFormed(s)) throw new UserError(`Preprocessing step ${i + 1} (${JSON.stringify(s)?.slice(0, 80)}) is not a valid Resize, CenterCrop, Pad, Grayscale, ToTensor or Normalize step.`);
+  });
   const at = (i: number) => `step ${i + 1} (${describeStep(steps[i])})`;
   const tensorAt = steps.findIndex((s) => s.op === 'ToTensor');
   if (tensorAt < 0) throw new UserError('The transform has no ToTensor(): add it before Normalize (the model needs a float tensor).');
