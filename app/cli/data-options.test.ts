@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { CommandContext } from './command.js';
 import { openCommandDataset, parseDataOptions, type DatasetReport } from './data-options.js';
-import type { LoadedModel } from '../model/load.js';
+import { loadModel, saveProject, type LoadedModel } from '../model/load.js';
+import { exportMetadata, metadataEntries } from '../../export/metadata.js';
+import { parseTransform } from '../data/transform-parse.js';
 import { UserError } from '../model/errors.js';
 import { FASHION_MNIST_CLASSES } from '../data/idx.js';
-import { describePipeline, pipelineOf } from '../data/transform.js';
+import { describePipeline, fromPipeline, pipelineOf } from '../data/transform.js';
 
 function ctxOf(values: Record<string, string | boolean>): CommandContext & { lines: string[] } {
   const lines: string[] = [];
@@ -116,6 +118,27 @@ test('mixed sizes are decided per image from the pipeline, summarised, listed, a
     for (let i = 0; i < 6; i++) await png(join(dir, 'b', `big${i}.png`), 64, 48, 7);
     const worse = ctxOf({ data: dir, transform: 'ToTensor(), Pad(2)' });
     await assert.rejects(openCommandDataset(worse, parseDataOptions(worse, m, { required: true, defaultSplit: 'test' })!), /^UserError: Only 7 of 15 images in .* come out 32×32 after preprocessing \(64×48, 56×56 and 40×32 do not fit\); add Resize\(32\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a pipeline is stored in the project file and in export metadata; an old project\'s fields are converted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seprune-pipeline-project-'));
+  try {
+    const m = await loadModel('zoo:se-resnet-demo');
+    const preprocessing = fromPipeline(parseTransform('ToTensor(), Normalize(0.2860, 0.3530), Pad(2)'), 1);
+    const file = join(dir, 'p.seprune');
+    saveProject(file, { ...m.project, preprocessing });
+    const back = await loadModel(file);
+    assert.deepEqual(back.project.preprocessing, preprocessing);
+    const d = parseDataOptions(ctxOf({ data: 'fashion-mnist' }), back, { required: true, defaultSplit: 'test' })!;
+    assert.equal(describePipeline(pipelineOf(d.preprocess)), 'ToTensor(), Normalize(0.286, 0.353), Pad(2)');
+    const meta = metadataEntries(exportMetadata(back));
+    assert.equal(meta.transform, 'ToTensor(), Normalize(0.286, 0.353), Pad(2)');
+    assert.deepEqual(JSON.parse(meta.preprocessing).steps, preprocessing.steps);
+    const old = metadataEntries(exportMetadata({ ...back, project: { ...back.project, preprocessing: { pad: 2, mean: [0.286], std: [0.353], channels: 1 } } }));
+    assert.equal(old.transform, 'Pad(2), ToTensor(), Normalize(0.286, 0.353)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
