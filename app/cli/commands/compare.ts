@@ -41,7 +41,7 @@ export const compareCommand: CommandSpec = {
     const models: LoadedModel[] = [];
     for (const a of args) models.push(await loadModel(a));
     const d = parseDataOptions(ctx, models[0], { required: true, defaultSplit: 'test' })!;
-    const ds = await openCommandDataset(ctx, { ...d, inputShape: undefined });
+    const ds = await openCommandDataset(ctx, d);
     for (const m of models) {
       try {
         checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
