@@ -212,6 +212,9 @@ function toStep(c: Call): TransformStep {
       return { op: 'Normalize', mean: mean!, std: std! };
     }
     default:
+      if (/^Random|^(ColorJitter|RandAugment|AutoAugment|TrivialAugmentWide|AugMix)$/.test(c.name)) {
+        throw new UserError(`${c.text}: ${c.name} is a training-time augmentation; give the evaluation transform (Resize, CenterCrop, Pad, Grayscale, ToTensor, Normalize).`);
+      }
       throw new UserError(`${c.text}: ${c.name} is not a supported step (supported: Resize, CenterCrop, Pad, Grayscale, ToTensor, Normalize).`);
   }
 }

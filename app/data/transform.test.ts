@@ -49,6 +49,7 @@ test('bad transforms are one sentence naming the step', () => {
     ['Resize(36', /^Cannot read the transform "Resize\(36": expected/],
     ['Resize(-3)', /size must be a positive whole number/],
     ['', /The transform is empty/],
+    ['RandomHorizontalFlip(), ToTensor()', /^RandomHorizontalFlip\(\): RandomHorizontalFlip is a training-time augmentation; give the evaluation transform/],
   ];
   for (const [s, re] of bad) {
     assert.throws(() => parseTransform(s), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), s);
