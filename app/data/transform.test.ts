@@ -86,6 +86,7 @@ test('Normalize then Pad fills the border with 0, Pad then Normalize with −mea
   assert.deepEqual(pipelineShape(28, 28, parseTransform('ToTensor(), Pad(2)'), 1), [32, 32, 1]);
   assert.equal(fixedPipelineSize(parseTransform('ToTensor(), Pad(2)')), undefined);
   assert.deepEqual(fixedPipelineSize(parseTransform('Resize(40), CenterCrop(30), ToTensor(), Pad(1)')), [32, 32]);
+  assert.deepEqual(fixedPipelineSize(parseTransform('CenterCrop((30, 60)), Resize(20), ToTensor()')), [20, 40]);
   assert.deepEqual(pipelineShape(375, 500, parseTransform('Resize(256, max_size=300), ToTensor()'), 3), [225, 300, 3]);
 });
 

@@ -187,7 +187,7 @@ export function pipelineShape(h: number, w: number, steps: TransformStep[], chan
 export function fixedPipelineSize(steps: TransformStep[]): [number, number] | undefined {
   let size: [number, number] | undefined;
   for (const s of steps) {
-    if (s.op === 'Resize') size = typeof s.size === 'number' ? undefined : [s.size[0], s.size[1]];
+    if (s.op === 'Resize') size = typeof s.size !== 'number' ? [s.size[0], s.size[1]] : size ? resizeTarget(size[0], size[1], s) : undefined;
     else if (s.op === 'CenterCrop') size = [s.size[0], s.size[1]];
     else if (s.op === 'Pad' && size) size = [size[0] + s.padding[1] + s.padding[3], size[1] + s.padding[0] + s.padding[2]];
   }
