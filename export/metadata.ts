@@ -1,6 +1,7 @@
 /** The metadata every exported file carries (labels, preprocessing, source hash) as string pairs. */
 import type { ExportMetadata } from './types.js';
 import type { LoadedModel } from '../app/model/load.js';
+import { describePipeline, pipelineOf, withPipeline } from '../app/data/transform.js';
 
 export const PRODUCER = 'se-prune-studio';
 
@@ -22,6 +23,11 @@ export function metadataEntries(meta: ExportMetadata, extra: Record<string, stri
     ...extra,
   };
   if (meta.labels) out.labels = JSON.stringify(meta.labels);
-  if (meta.preprocessing) out.preprocessing = JSON.stringify(meta.preprocessing);
+  if (meta.preprocessing) {
+    // The pipeline form (older projects' fields converted), plus the torchvision text a user can paste.
+    const p = withPipeline(meta.preprocessing);
+    out.preprocessing = JSON.stringify(p);
+    out.transform = describePipeline(pipelineOf(p));
+  }
   return out;
 }

@@ -10,6 +10,9 @@
  * rather than mirrored (the compare report).
  */
 import type { CompareReport as CompareReportDto } from '../eval/compare-types.js';
+import type { TransformStep } from '../model/transform.js';
+
+export type { TransformStep } from '../model/transform.js';
 
 /** One zoo model as the UI lists it. */
 export interface ZooListItem {
@@ -19,8 +22,12 @@ export interface ZooListItem {
   description: string;
 }
 
-/** torchvision-style preprocessing: Resize → CenterCrop → Pad → channels → ToTensor → Normalize. */
+/**
+ * torchvision-style preprocessing: `steps` is the pipeline in order (app/model/transform.ts); without
+ * it the fields imply Resize → CenterCrop → Pad → ToTensor → Normalize (projects written before pipelines).
+ */
 export interface PreprocessingDto {
+  steps?: TransformStep[];
   resize?: number;
   centerCrop?: number;
   pad?: number;
@@ -153,6 +160,32 @@ export interface DataChoice {
   limit: number;
   seed: number;
   preprocess: PreprocessingDto;
+}
+
+/** One image of a dataset through a preprocessing, for the form's preview. */
+export interface PreviewPreprocessingRequest {
+  data: string;
+  split: 'train' | 'test';
+  preprocess: PreprocessingDto;
+  /** Which image (default the first). */
+  index?: number;
+  /** The open model whose input the images must fit (optional). */
+  modelId?: string;
+}
+
+export interface PreprocessPreviewDto {
+  id: string;
+  /** The pipeline as torchvision code. */
+  transform: string;
+  shape: [number, number, number];
+  min: number;
+  max: number;
+  mean: number;
+  /** Channel 0, row-major; at most 32×32 values (larger tensors are sampled). */
+  grid: { h: number; w: number; values: number[] };
+  /** Whether the shape is the model's input. */
+  fits: boolean;
+  warnings: string[];
 }
 
 export interface RunStatsRequest extends DataChoice {
@@ -513,6 +546,7 @@ export interface ApiMethods {
   finetune: { request: FinetuneRequest; response: JobStarted };
   blockStats: { request: BlockStatsRequest; response: SeBlockStatsDto };
   browse: { request: BrowseRequest; response: BrowseListing };
+  previewPreprocessing: { request: PreviewPreprocessingRequest; response: PreprocessPreviewDto };
   recentFiles: { request: void; response: RecentFile[] };
   forgetRecent: { request: { path: string; kind: RecentFile['kind'] }; response: RecentFile[] };
 }
@@ -537,6 +571,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'finetune',
   'blockStats',
   'browse',
+  'previewPreprocessing',
   'recentFiles',
   'forgetRecent',
 ] as const;

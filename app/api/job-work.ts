@@ -58,7 +58,8 @@ export interface WorkOutputs {
 }
 
 export async function openData(d: DataChoice, g: Graph, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
-  const ds = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess });
+  const [h, w, c] = g.inputs[0].shape;
+  const ds = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess, inputShape: [h, w, c] });
   checkInputShape(ds.sampleShape, g.inputs[0].shape);
   return { ds, idx: sampleIndices(await ds.labels(), d.limit, d.seed) };
 }

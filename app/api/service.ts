@@ -9,6 +9,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
+import { fromPipeline, withPipeline } from '../data/transform.js';
+import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash, loadModel } from '../model/load.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
@@ -23,6 +25,7 @@ import { JobRunner, type JobContext } from './jobs.js';
 import { planFor, type WorkModel } from './job-work.js';
 import { inProcessHost, type JobHost } from './job-host.js';
 import { browse } from './browse.js';
+import { previewPreprocessing } from './preprocess-preview.js';
 import { RecentFiles } from './recent.js';
 import type {
   ApiMethod,
@@ -118,8 +121,9 @@ export function diagramOf(g: Graph): DiagramBlock[] {
 }
 
 function defaultPreprocessing(g: Graph, stored?: PreprocessingDto): PreprocessingDto {
-  if (stored) return structuredClone(stored);
-  return { mean: [0], std: [1], channels: g.inputs[0].shape[2] === 3 ? 3 : 1 };
+  // The pipeline form, so the app's form edits steps whatever the project was written with.
+  if (stored) return withPipeline(stored);
+  return fromPipeline([{ op: 'ToTensor' }], g.inputs[0].shape[2] === 3 ? 3 : 1);
 }
 
 function isFolder(p: string): boolean {
@@ -145,6 +149,8 @@ function checkData(d: DataChoice): void {
     const v = p[k];
     if (v !== undefined && (!Number.isInteger(v) || v < (k === 'pad' ? 0 : 1))) throw new UserError(`${k} must be a whole number${k === 'pad' ? ' ≥ 0' : ' ≥ 1'}.`);
   }
+  if (p.steps !== undefined && !Array.isArray(p.steps)) throw new UserError('The preprocessing steps must be a list.');
+  checkPreprocessing(p);
 }
 
 export function createService(o: ServiceOptions): Service {
@@ -287,6 +293,11 @@ export function createService(o: ServiceOptions): Service {
       return b;
     },
     browse: async (req) => browse(req),
+    previewPreprocessing: async (req) => {
+      if (!req || typeof req !== 'object' || !req.preprocess) throw new UserError('Say which dataset and preprocessing to preview.');
+      checkData({ data: req.data, split: req.split, limit: 1, seed: 0, preprocess: req.preprocess });
+      return previewPreprocessing(req, req.modelId ? entry(req.modelId).graph.inputs[0].shape : undefined);
+    },
     recentFiles: async () => recent?.list() ?? [],
     forgetRecent: async (req) => {
       if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');

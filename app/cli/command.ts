@@ -4,6 +4,7 @@
  * text a person reads.
  */
 import type { Progress } from '../util/progress.js';
+import type { DatasetReport } from './data-options.js';
 
 export type { Progress };
 
@@ -32,6 +33,8 @@ export interface CommandContext {
   progress: Progress;
   /** Status lines for a person (stderr), silent with --json. */
   log(line: string): void;
+  /** Datasets the command opened, with their warnings; main adds them to the --json object as `datasets`. */
+  datasets?: DatasetReport[];
 }
 
 export interface CommandResult {

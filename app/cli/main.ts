@@ -9,6 +9,7 @@ import type { CommandSpec, OptionSpec } from './command.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../model/errors.js';
 import { COMMANDS } from './commands/index.js';
+import type { DatasetReport } from './data-options.js';
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print one JSON object on stdout (for scripts).' },
@@ -104,6 +105,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const json = parsed.values.json === true;
   const progress = createProgress(!json);
+  const datasets: DatasetReport[] = [];
   try {
     const result = await spec.run({
       values: parsed.values as Record<string, string | boolean | string[] | undefined>,
@@ -113,9 +115,11 @@ export async function runCli(argv: string[]): Promise<number> {
       log: (line) => {
         if (!json) process.stderr.write(line + '\n');
       },
+      datasets,
     });
     progress.done();
-    process.stdout.write((json ? JSON.stringify(result.json) : result.text) + '\n');
+    const out = datasets.length && result.json && typeof result.json === 'object' && !Array.isArray(result.json) ? { ...result.json, datasets } : result.json;
+    process.stdout.write((json ? JSON.stringify(out) : result.text) + '\n');
     return 0;
   } catch (e) {
     progress.done();

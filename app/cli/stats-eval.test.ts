@@ -61,7 +61,7 @@ test('corrupted images and a mismatched input shape are reported, not fatal or c
   assert.deepEqual(j.skipped.map((s: { id: string }) => s.id.split('/').pop()).sort(), ['broken.png', 'empty.jpg']);
   const wrong = run('eval', 'zoo:se-resnet-demo?input=32x32x3', '--data', 'fashion-mnist', '--limit', '20');
   assert.equal(wrong.status, 1);
-  assert.match(wrong.stderr, /takes 32×32×3; try --pad 2\.$/m);
+  assert.match(wrong.stderr, /takes 32×32×3; try --pad 2 \(zero pixels, before Normalize\) or end --transform with Pad\(2\)/);
   const none = run('stats', 'zoo:se-resnet-demo', '--data', join(dir, 'nope'));
   assert.equal(none.status, 1);
   assert.equal(none.stderr.trim().split('\n').length, 1);

@@ -5,7 +5,7 @@
 import type { Preprocessing } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import type { Batch, Dataset } from './types.js';
-import { preprocess, type RawImage } from './preprocess.js';
+import { preprocess, preprocessedShape, type RawImage } from './preprocess.js';
 
 /** A raw image, or why it could not be read. */
 export type Loaded = RawImage | { error: string };
@@ -24,7 +24,15 @@ export interface BatchedSpec {
   id(i: number): string;
   /** Reads the raw images for these indices (same order). */
   load(indices: number[]): Promise<Loaded[]>;
+  /**
+   * How many images `load` is asked for at once (default: the whole batch). 1 for decoded files:
+   * each is decoded and preprocessed before the next is read, so memory holds one raw image.
+   */
+  loadChunk?: number;
   warnings?: string[];
+  sizeSkipped?: Dataset['sizeSkipped'];
+  /** See Dataset.images (default: source and split). */
+  images?: string;
 }
 
 export function batchedDataset(s: BatchedSpec): Dataset {
@@ -46,25 +54,29 @@ export function batchedDataset(s: BatchedSpec): Dataset {
         skipped.push({ id: s.id(i), reason: `label${raw} is outside the ${s.classes.length} classes` });
         return false;
       });
-      const loaded = wanted.length ? await s.load(wanted) : [];
       const images: Float32Array[] = [];
       const ys: number[] = [];
       const ids: string[] = [];
-      wanted.forEach((i, k) => {
-        const img = loaded[k];
-        if ('error' in img) {
-          skipped.push({ id: s.id(i), reason: img.error });
-          return;
-        }
-        const x = preprocess(img, s.preprocess);
-        if (x.length !== per) {
-          skipped.push({ id: s.id(i), reason: `its size after preprocessing differs from ${H}×${W} (set resize and center-crop)` });
-          return;
-        }
-        images.push(x);
-        ys.push(s.labels[i]);
-        ids.push(s.id(i));
-      });
+      const step = s.loadChunk ?? Math.max(wanted.length, 1);
+      for (let k0 = 0; k0 < wanted.length; k0 += step) {
+        const part = wanted.slice(k0, k0 + step);
+        const loaded = await s.load(part);
+        part.forEach((i, k) => {
+          const img = loaded[k];
+          if ('error' in img) {
+            skipped.push({ id: s.id(i), reason: img.error });
+            return;
+          }
+          const [h, w] = preprocessedShape(img.h, img.w, s.preprocess);
+          if (h !== H || w !== W) {
+            skipped.push({ id: s.id(i), reason: `it is ${img.h}×${img.w}, which the preprocessing makes ${h}×${w}, not ${H}×${W} (add Resize or CenterCrop)` });
+            return;
+          }
+          images.push(preprocess(img, s.preprocess));
+          ys.push(s.labels[i]);
+          ids.push(s.id(i));
+        });
+      }
       const x = new Float32Array(images.length * per);
       images.forEach((im, k) => x.set(im, k * per));
       yield { x, y: Int32Array.from(ys), ids, skipped };
@@ -80,6 +92,8 @@ export function batchedDataset(s: BatchedSpec): Dataset {
     batches,
     labels: async () => s.labels.slice(),
     ...(s.warnings && s.warnings.length ? { warnings: s.warnings } : {}),
+    ...(s.sizeSkipped ? { sizeSkipped: s.sizeSkipped } : {}),
+    images: s.images ?? `${s.source}#${s.split}`,
   };
 }
 

@@ -6,7 +6,7 @@
  * first use, so IDX/CIFAR users never load the native module.
  */
 import { readFile } from 'node:fs/promises';
-import type { RawImage } from './preprocess.js';
+import type { RawImage } from './raw-image.js';
 
 type SharpFn = typeof import('sharp');
 let sharpPromise: Promise<SharpFn> | undefined;
@@ -37,4 +37,15 @@ export async function decodeImage(path: string): Promise<RawImage> {
   const data = new Uint8Array(n * c);
   for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) data[i * c + k] = src[i * channels + k];
   return { data, h, w, c };
+}
+
+/** Width and height from the file's header (nothing decoded), or undefined when sharp cannot read it. */
+export async function imageSize(path: string): Promise<{ h: number; w: number } | undefined> {
+  const sharp = await loadSharp();
+  try {
+    const m = await sharp(path).metadata();
+    return m.width && m.height ? { h: m.height, w: m.width } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -10,8 +10,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { UserError } from '../model/errors.js';
 import { batchedDataset, checkLabels } from './batched.js';
 import type { DataOptions, Dataset, DatasetReader } from './types.js';
@@ -47,16 +46,81 @@ export function parseIdx(buf: Uint8Array, file: string): IdxArray {
   return { dims, data: buf.subarray(head) };
 }
 
-/** Reads an IDX file, plain or gzipped. */
+/** The largest IDX payload read (2 GiB; ImageNet-sized 64×64 sets are far below it). */
+export const IDX_MAX_BYTES = 2 ** 31;
+
+/** Bytes the IDX header at the start of `head` implies for the whole file, or undefined until the header is complete. */
+function impliedSize(head: Uint8Array, file: string): number | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] !== 0 || head[1] !== 0) throw new UserError(`${file} is not an IDX file.`);
+  const nd = head[3];
+  if (nd < 1) throw new UserError(`${file} has a truncated IDX header.`);
+  const headLen = 4 + 4 * nd;
+  if (head.length < headLen) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < nd; i++) count *= view.getUint32(4 + 4 * i, false);
+  return headLen + count;
+}
+
+/**
+ * Inflates a gzipped IDX file, never past the size its header implies: inflating stops as soon as
+ * the data would run past it (a small gzip that inflates to gigabytes costs at most its header's
+ * size, refused above IDX_MAX_BYTES). Memory follows the data that arrives, not the header's
+ * claim, so a tiny file claiming 2 GiB allocates nothing like that.
+ */
+async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolvePromise, reject) => {
+    const z = createGunzip({ chunkSize: 64 * 1024 });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let limit: number | undefined;
+    let done = false;
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      z.destroy();
+      reject(e);
+    };
+    z.on('data', (chunk: Buffer) => {
+      if (done) return;
+      try {
+        chunks.push(chunk);
+        total += chunk.length;
+        if (limit === undefined) {
+          // The header is at most 4 + 4 · 255 bytes.
+          limit = impliedSize(Buffer.concat(chunks, Math.min(total, 1024)), file);
+          if (limit !== undefined && limit > IDX_MAX_BYTES) {
+            throw new UserError(`${file}'s IDX header describes ${limit} bytes, more than the ${IDX_MAX_BYTES / 2 ** 30} GiB this reader accepts.`);
+          }
+        }
+        if (limit !== undefined && total > limit) {
+          throw new UserError(`${file} inflates past the ${limit} bytes its IDX header implies; the file is damaged or not what its header says.`);
+        }
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    z.on('error', () => fail(new UserError(`${file} is not a valid gzip file.`)));
+    z.on('end', () => {
+      if (done) return;
+      done = true;
+      if (limit === undefined) {
+        reject(new UserError(`${file} has a truncated IDX header.`));
+        return;
+      }
+      const out = Buffer.concat(chunks, total);
+      chunks.length = 0;
+      resolvePromise(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    });
+    z.end(compressed);
+  });
+}
+
+/** Reads an IDX file, plain or gzipped (gzip inflated only up to the size its header implies). */
 export async function readIdx(path: string): Promise<IdxArray> {
   let buf: Uint8Array = await readFile(path);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = await promisify(gunzip)(buf);
-    } catch {
-      throw new UserError(`${path} is not a valid gzip file.`);
-    }
-  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = await gunzipIdx(buf, path);
   return parseIdx(buf, path);
 }
 

@@ -39,8 +39,14 @@ export interface Dataset {
   batches(indices: number[], batchSize: number): AsyncIterable<Batch>;
   /** All labels, for balanced sampling; −1 marks a record whose label is out of range. */
   labels(): Promise<Int32Array>;
-  /** Problems found while opening (e.g. out-of-range labels), one sentence each. */
+  /** Problems found while opening (e.g. out-of-range labels, empty classes, images skipped for their size), one sentence each. */
   warnings?: string[];
+  /** Facts worth a line that are not problems (e.g. classes mapped to the model's labels by name). */
+  notes?: string[];
+  /** Identifies the images read: two opens give the same string exactly when they read the same images. */
+  images?: string;
+  /** Images left out when opening because the pipeline makes them another size than `sampleShape`. */
+  sizeSkipped?: { count: number; of: number; sizes: string[] };
 }
 
 export interface DataOptions {
@@ -54,6 +60,12 @@ export interface DataOptions {
   /** Where builtin datasets are looked up first. */
   dataDir?: string;
   preprocess: Preprocessing;
+  /**
+   * The [H, W, C] the images must have after preprocessing (the model's input). When the pipeline's
+   * output size depends on the input size (no CenterCrop or fixed Resize at the end), each image
+   * is kept or skipped by its own size; without it the first image decides.
+   */
+  inputShape?: [number, number, number];
 }
 
 /** One module per on-disk format. */

@@ -19,6 +19,9 @@
  * - se       `fc1` [C, hidden], `fc1Bias` [hidden] (optional), `fc2` [hidden, C],
  *            `fc2Bias` [C] (optional). s = gate(fc2ᵀ · act(fc1ᵀ · GAP(x) + b1) + b2); y = s ⊙ x.
  */
+import type { TransformStep } from './transform.js';
+
+export type { TransformStep } from './transform.js';
 
 export type ActivationFn =
   | 'relu'
@@ -168,8 +171,15 @@ export interface GraphInput {
   shape: number[];
 }
 
-/** How raw images become the network's input (torchvision semantics); stored with the model. */
+/**
+ * How raw images become the network's input (torchvision semantics); stored with the model.
+ * `steps`, when present, is the pipeline in order and the only truth; `mean`/`std` then repeat its
+ * Normalize for readers that only want those. Without `steps` (projects written before pipelines)
+ * the fields imply Resize → CenterCrop → Pad → ToTensor → Normalize (app/data/transform.ts).
+ * `channels` is what the model takes: images are converted to it (as PIL) at ToTensor.
+ */
 export interface Preprocessing {
+  steps?: TransformStep[];
   resize?: number;
   centerCrop?: number;
   pad?: number;

@@ -13,6 +13,7 @@ import {
   type JobResults,
   type ModelInfo,
   type PlanPreview,
+  type PreprocessPreviewDto,
   type PruneReport,
   type PruneSettingsDto,
   type BrowseKind,
@@ -253,6 +254,17 @@ export async function chooseDataFolder(): Promise<void> {
   const cur = ui.data.data;
   const path = await choosePath('folder', 'Choose a dataset folder', cur.includes('/') || cur.includes('\\') ? cur : '');
   if (path) ui.data.data = path;
+}
+
+/** One image of the chosen dataset through the chosen preprocessing (the form's tensor view); null on failure. */
+export async function previewTensor(): Promise<PreprocessPreviewDto | null> {
+  try {
+    const d = $state.snapshot(ui.data);
+    return await getApi().previewPreprocessing({ data: d.data, split: d.split, preprocess: d.preprocess, ...(ui.model ? { modelId: ui.model.id } : {}) });
+  } catch (e) {
+    ui.error = readableError(e);
+    return null;
+  }
 }
 
 export async function runStats(): Promise<void> {

@@ -5,7 +5,8 @@
  * a dropped File, sees both under Recent models after a reload; opens an ONNX fixture through the
  * Open… dialog (a folder entered with the keyboard); opens zoo:se-mobilenet-demo-fmnist (trained),
  * picks the Fashion-MNIST folder in the app's own folder dialog, gathers gate statistics on 200
- * of its images, checks the
+ * of its images (after the preprocessing form shows the model's pipeline and one image's tensor,
+ * and a step is added, removed and a mistyped transform refused), checks the
  * heatmap's channel count against the model summary, previews a 50% MACs prune and checks the
  * shown MACs equal `seprune prune --preview --json`'s, runs it, checks params went down; exports
  * the pruned model as ONNX int8 and sees onnxruntime-node's verification row; compares original
@@ -165,6 +166,24 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByTestId('file-dialog-choose').click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await page.getByTestId('data').inputValue(), FMNIST_DIR);
+
+    // The preprocessing form: the model's stored pipeline, one image's tensor, a step added and removed.
+    assert.equal(await page.getByTestId('transform').inputValue(), 'ToTensor(), Normalize(0.286, 0.353)');
+    await page.getByTestId('show-tensor').click();
+    await page.getByTestId('tensor-preview').filter({ hasText: '28×28×1, min' }).waitFor();
+    assert.equal(await page.locator('[data-testid=tensor-preview] .grid span').count(), 28 * 28);
+    await page.getByRole('combobox', { name: 'Step to add' }).selectOption('Pad(2)');
+    await page.getByTestId('add-step').click();
+    assert.equal(await page.getByTestId('transform').inputValue(), 'ToTensor(), Normalize(0.286, 0.353), Pad(2)');
+    await page.getByTestId('show-tensor').click();
+    await page.getByTestId('tensor-preview').filter({ hasText: "32×32×1 (not the model's input)" }).waitFor();
+    await page.getByRole('button', { name: 'Remove Pad(2)' }).click();
+    await page.getByTestId('transform').fill('ToTensor(), Normalise(0.5)');
+    await page.getByTestId('transform').press('Enter');
+    await page.getByTestId('transform-error').filter({ hasText: 'Normalise(0.5): Normalise is not a supported step' }).waitFor();
+    assert.equal(await page.locator('[data-testid=steps] li').count(), 2);
+    await page.getByTestId('transform').fill('ToTensor(), Normalize(0.286, 0.353)');
+    await page.getByTestId('transform').press('Enter');
 
     // Statistics on 200 images of that folder.
     await page.getByTestId('limit').fill('200');

@@ -8,9 +8,9 @@ import { str } from '../command.js';
 import { loadModel, type LoadedModel } from '../../model/load.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable, writeFileAtomic } from '../../util/atomic-write.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, checkInputShape, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { sampleIndices } from '../../data/index.js';
 import { compareModels, modelFileBytes } from '../../eval/compare.js';
 import { formatBytes, renderCompareHtml } from '../../eval/report-html.js';
 import { signed, signedMs, signedPoints } from '../../eval/deltas.js';
@@ -41,7 +41,7 @@ export const compareCommand: CommandSpec = {
     const models: LoadedModel[] = [];
     for (const a of args) models.push(await loadModel(a));
     const d = parseDataOptions(ctx, models[0], { required: true, defaultSplit: 'test' })!;
-    const ds = await openDataset(d);
+    const ds = await openCommandDataset(ctx, d);
     for (const m of models) {
       try {
         checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);

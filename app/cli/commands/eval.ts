@@ -1,9 +1,9 @@
 /** `seprune eval <model> --data <dataset>`: accuracy, per-class accuracy, confusion, loss and CPU latency. */
 import type { CommandSpec } from '../command.js';
 import { loadModel } from '../../model/load.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { sampleIndices } from '../../data/index.js';
 import { createInference } from '../../engine/inference.js';
 import { evaluateOn, measureLatency } from '../../eval/evaluate.js';
 import { logitCount } from '../../model/shapes.js';
@@ -22,8 +22,7 @@ export const evalCommand: CommandSpec = {
   async run(ctx) {
     const m = await loadModel(ctx.positionals[0]);
     const d = parseDataOptions(ctx, m, { required: true, defaultSplit: 'test' })!;
-    const ds = await openDataset(d);
-    checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+    const ds = await openCommandDataset(ctx, d);
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
     const inf = await createInference(m.project.graph, { engine: engineChoice(ctx) });

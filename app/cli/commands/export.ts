@@ -5,9 +5,9 @@
  */
 import type { CommandSpec, CommandContext } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, type LoadedModel } from '../../model/load.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape, type ParsedData } from '../data-options.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { loadModel } from '../../model/load.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
+import { sampleIndices } from '../../data/index.js';
 import { UserError } from '../../model/errors.js';
 import { pct } from '../format.js';
 import { exportModel } from '../../../export/export-model.js';
@@ -21,9 +21,16 @@ import type { EvalBatch } from '../../../export/verify/measure.js';
 const DEFAULT_CALIB_LIMIT = 500;
 const BATCH = 64;
 
-async function loadBatches(ctx: CommandContext, m: LoadedModel, d: ParsedData, limit: number | undefined, what: string): Promise<EvalBatch[]> {
-  const ds = await openDataset(d);
-  checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+interface Loaded {
+  batches: EvalBatch[];
+  /** Which images were read (equal for two loads of the same images), and how they are named. */
+  images: string;
+  source: string;
+  split: string;
+}
+
+async function loadBatches(ctx: CommandContext, d: ParsedData, limit: number | undefined, what: string): Promise<Loaded> {
+  const ds = await openCommandDataset(ctx, d, what);
   const indices = sampleIndices(await ds.labels(), limit, d.seed);
   ctx.log(`${what}: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
   const out: EvalBatch[] = [];
@@ -34,7 +41,7 @@ async function loadBatches(ctx: CommandContext, m: LoadedModel, d: ParsedData, l
     ctx.progress.update(`reading ${what} images`, done, indices.length);
   }
   ctx.progress.done();
-  return out;
+  return { batches: out, images: ds.images ?? `${ds.source}#${ds.split}`, source: ds.source, split: ds.split };
 }
 
 export const exportCommand: CommandSpec = {
@@ -45,7 +52,8 @@ export const exportCommand: CommandSpec = {
     format: { type: 'string', value: 'onnx|tflite|tfjs', description: 'Output format.' },
     quant: { type: 'string', value: 'fp32|fp16|int8', description: 'Precision.', default: 'fp32' },
     opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
-    calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the --data set).' },
+    calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the train split of the --data set, never the images it verifies on).' },
+    'calib-split': { type: 'string', value: 'train|test', description: 'Which split of --calib to calibrate on.', default: 'train' },
     'calib-method': { type: 'string', value: 'minmax|percentile', description: 'How activation ranges are taken from the calibration set.', default: 'minmax' },
     'no-gate-aware': { type: 'boolean', description: 'Quantize every SE gate path to int8 without measuring (by default ONNX keeps gate paths float, TFLite keeps float only the blocks where int8 measurably hurts).' },
     'no-verify': { type: 'boolean', description: 'Skip loading and measuring the written file in its runtimes.' },
@@ -75,16 +83,25 @@ export const exportCommand: CommandSpec = {
     checkOutput(out, exporter.output, { force: ctx.values.force === true, protect: [ctx.positionals[0]] });
     const m = await loadModel(ctx.positionals[0]);
     const data = parseDataOptions(ctx, m, { required: false, defaultSplit: 'test' });
-    const calibOpts = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train', flag: 'calib' }) ?? (data ? { ...data } : undefined);
+    const calibGiven = str(ctx, 'calib') !== undefined;
+    const calibOpts = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train', flag: 'calib', splitFlag: 'calib-split' }) ?? (data ? { ...data, split: 'train' as const } : undefined);
     let calib: (() => AsyncIterable<CalibBatch>) | undefined;
+    let calibLoaded: Loaded | undefined;
     if (quant === 'int8') {
-      if (!calibOpts) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data <dataset>).');
-      const batches = await loadBatches(ctx, m, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
+      if (!calibOpts) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data <dataset>, whose train split is used).');
+      const loaded = await loadBatches(ctx, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
+      calibLoaded = loaded;
       calib = async function* () {
-        yield* batches;
+        yield* loaded.batches;
       };
     }
-    const verifyData = verify && data ? await loadBatches(ctx, m, data, data.limit, 'verification') : undefined;
+    const verifyLoaded = verify && data ? await loadBatches(ctx, data, data.limit, 'verification') : undefined;
+    const verifyData = verifyLoaded?.batches;
+    const sameImages = calibLoaded !== undefined && verifyLoaded !== undefined && calibLoaded.images === verifyLoaded.images;
+    if (sameImages && !calibGiven) {
+      throw new UserError(`${data!.data} has no train split apart from the ${data!.split} images the export is verified on: pass --calib <other images> (or --calib ${data!.data} --calib-split ${data!.split} to calibrate on them anyway).`);
+    }
+    if (sameImages) ctx.log('note: calibration uses the verification images (the same dataset and split, as asked), so the verified accuracy is not independent of the calibration.');
     if (verify && !data) ctx.log('verification without --data: the file is loaded and compared with the float model on 8 probe images; pass --data for accuracy.');
     const probe = verify && !data ? [probeBatch(m.project.graph.inputs[0].shape, 8)] : undefined;
 
@@ -109,7 +126,9 @@ export const exportCommand: CommandSpec = {
       lines.push(`${v.runtime}: ${acc}argmax agreement ${pct(v.agreement)} on ${v.n} images, max |Δ logits| ${v.maxAbsDiff.toExponential(2)}, batch-1 latency ${v.latencyMs.toFixed(2)} ms`);
     }
     if (!verify) lines.push('not verified (--no-verify)');
-    return { json: { model: m.source, ...r }, text: lines.join('\n') };
+    if (calibLoaded) lines.push(`calibrated on ${calibLoaded.source} (${calibLoaded.split})${sameImages ? ': the verification images themselves, as asked' : ''}`);
+    const calibration = calibLoaded ? { calibration: { source: calibLoaded.source, split: calibLoaded.split, sameAsVerification: sameImages } } : {};
+    return { json: { model: m.source, ...r, ...calibration }, text: lines.join('\n') };
   },
 };
 

@@ -10,8 +10,8 @@ import { str } from '../command.js';
 import { loadModel, saveProject } from '../../model/load.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable } from '../../util/atomic-write.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
+import { sampleIndices } from '../../data/index.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { train, autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress } from '../../train/index.js';
@@ -123,8 +123,7 @@ export const finetuneCommand: CommandSpec = {
     const g = m.project.graph;
     const teacher = teacherArg ? await loadModel(teacherArg) : undefined;
     const d = parseDataOptions(ctx, m, { required: true, defaultSplit: 'train' })!;
-    const ds = await openDataset({ ...d, split: 'train' });
-    checkInputShape(ds.sampleShape, g.inputs[0].shape);
+    const ds = await openCommandDataset(ctx, { ...d, split: 'train' }, 'training');
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (train), ${indices.length} of ${ds.size} images`);
 
@@ -171,8 +170,7 @@ export const finetuneCommand: CommandSpec = {
     if (r.parallelProblem) ctx.log(`trained on one thread: the data-parallel workers did not start (${r.parallelProblem})`);
     if (r.resumedFrom !== undefined) ctx.log(`resumed from the checkpoint of epoch ${r.resumedFrom}`);
 
-    const test = await openDataset({ ...d, split: 'test' });
-    checkInputShape(test.sampleShape, g.inputs[0].shape);
+    const test = await openCommandDataset(ctx, { ...d, split: 'test' }, 'evaluation');
     const testIdx = sampleIndices(await test.labels(), evalLimit, d.seed);
     const ev = await evaluate(r.graph, test, testIdx, { progress: ctx.progress });
     ctx.progress.done();

@@ -9,9 +9,9 @@ import { loadModel, saveProject, type LoadedModel } from '../../model/load.js';
 import type { Graph } from '../../model/ir.js';
 import { costReport } from '../../model/accounting.js';
 import { UserError } from '../../model/errors.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape, type ParsedData } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
-import { openDataset, sampleIndices, type Dataset } from '../../data/index.js';
+import { sampleIndices, type Dataset } from '../../data/index.js';
 import { collectStats } from '../../../pruning/stats/collect.js';
 import { readStatsFile } from '../../../pruning/stats/load-stats.js';
 import { meanGradients } from '../../../pruning/stats/gradients.js';
@@ -144,8 +144,7 @@ export const pruneCommand: CommandSpec = {
     const d = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train' });
     let calib: { ds: Dataset; idx: number[]; d: ParsedData } | undefined;
     if (d) {
-      const ds = await openDataset(d);
-      checkInputShape(ds.sampleShape, g.inputs[0].shape);
+      const ds = await openCommandDataset(ctx, d, 'calibration');
       calib = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed), d };
       ctx.log(`calibration: ${ds.name} from ${ds.source} (${ds.split}), ${calib.idx.length} images`);
     }
@@ -193,7 +192,7 @@ export const pruneCommand: CommandSpec = {
     if (d) {
       const split = (str(ctx, 'eval-split') ?? 'test') as 'train' | 'test';
       if (split !== 'train' && split !== 'test') throw new UserError('--eval-split must be train or test.');
-      const ds = split === d.split ? calib!.ds : await openDataset({ ...d, split });
+      const ds = split === d.split ? calib!.ds : await openCommandDataset(ctx, { ...d, split }, 'evaluation');
       evalData = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed) };
     }
     const engine = engineChoice(ctx);

@@ -2,9 +2,9 @@
 import type { CommandSpec } from '../command.js';
 import { str } from '../command.js';
 import { loadModel, saveProject } from '../../model/load.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
-import { openDataset, sampleIndices } from '../../data/index.js';
+import { sampleIndices } from '../../data/index.js';
 import { collectStats } from '../../../pruning/stats/collect.js';
 import { writeFileAtomic, checkWritable } from '../../util/atomic-write.js';
 import { table } from '../format.js';
@@ -35,8 +35,7 @@ export const statsCommand: CommandSpec = {
     if (projectOut) checkWritable(projectOut, { force, protect });
     const bins = Number(str(ctx, 'bins') ?? '20');
     if (!Number.isInteger(bins) || bins < 2 || bins > 1000) throw new UserError('--bins must be an integer between 2 and 1000.');
-    const ds = await openDataset(d);
-    checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
+    const ds = await openCommandDataset(ctx, d);
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
     const { stats, run, note } = await collectStats(m.project.graph, ds, indices, {
