@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Runs a SE Prune Studio fine-tuning job folder with PyTorch alone (no Node.js needed).
+
+    python3 run.py [JOB_DIR]                       # one process (CUDA, then MPS, then CPU)
+    torchrun --nproc-per-node 2 run.py [JOB_DIR]   # data-parallel (DDP) over local devices
+    torchrun --nnodes N --node-rank R --master-addr HOST --master-port 29500 \\
+             --nproc-per-node G run.py JOB_DIR     # a cluster
+
+JOB_DIR (default: this file's folder) holds job.json, model.seprune, the data shards and, after
+the run, result.seprune, checkpoints/ and progress.jsonl. `seprune finetune --resume-job JOB_DIR`
+brings the result back. Needs Python ≥ 3.8, numpy and torch; nothing else.
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def main():
+    folder = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else HERE)
+    try:
+        import torch  # noqa: F401
+    except Exception as e:  # the caller says which engine runs instead
+        print(json.dumps({'event': 'error', 'message': f'PyTorch cannot be imported here ({e}).'}), flush=True)
+        return 4
+    from seprune_torch.trainer import JobError, run_job
+    from seprune_torch.project_file import ProjectError
+    with open(os.path.join(folder, 'job.json')) as f:
+        job = json.load(f)
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    rank = int(os.environ.get('RANK', '0'))
+    local_rank = int(os.environ.get('LOCAL_RANK', '0'))
+    if world > 1:
+        import torch.distributed as dist
+        dist.init_process_group('nccl' if torch.cuda.is_available() and job.get('device', 'auto') != 'cpu' else 'gloo')
+    try:
+        return run_job(folder, job, rank, world, local_rank)
+    except (JobError, ProjectError) as e:
+        if rank == 0:
+            print(json.dumps({'event': 'error', 'message': str(e)}), flush=True)
+        return 2
+    finally:
+        if world > 1:
+            import torch.distributed as dist
+            dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
