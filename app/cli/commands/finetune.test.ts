@@ -21,7 +21,7 @@ test('finetune: SIGINT keeps the last checkpoint and the input; --resume complet
   const inputBytes = readFileSync(input);
   const ckpt = join(dir, 'ckpt');
   const out = join(dir, 'out.seprune');
-  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--mean', '0.286', '--std', '0.353', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--out', out];
+  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--mean', '0.286', '--std', '0.353', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--engine', 'tfjs', '--out', out];
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs a SE Prune Studio fine-tuning job folder with PyTorch alone (no Node.js needed).
 
-    python3 run.py [JOB_DIR]                       # one process (CUDA, then MPS, then CPU)
+    python3 run.py [JOB_DIR ...]                   # one process (CUDA, then MPS, then CPU); several
+                                                   # folders run one after another
     torchrun --nproc-per-node 2 run.py [JOB_DIR]   # data-parallel (DDP) over local devices
     torchrun --nnodes N --node-rank R --master-addr HOST --master-port 29500 \\
              --nproc-per-node G run.py JOB_DIR     # a cluster
@@ -19,7 +20,7 @@ sys.path.insert(0, HERE)
 
 
 def main():
-    folder = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else HERE)
+    folders = [os.path.abspath(a) for a in sys.argv[1:]] or [HERE]
     try:
         import torch  # noqa: F401
     except Exception as e:  # the caller says which engine runs instead
@@ -27,16 +28,22 @@ def main():
         return 4
     from seprune_torch.trainer import JobError, run_job
     from seprune_torch.project_file import ProjectError
-    with open(os.path.join(folder, 'job.json')) as f:
-        job = json.load(f)
     world = int(os.environ.get('WORLD_SIZE', '1'))
     rank = int(os.environ.get('RANK', '0'))
     local_rank = int(os.environ.get('LOCAL_RANK', '0'))
     if world > 1:
         import torch.distributed as dist
-        dist.init_process_group('nccl' if torch.cuda.is_available() and job.get('device', 'auto') != 'cpu' else 'gloo')
+        with open(os.path.join(folders[0], 'job.json')) as f:
+            device = json.load(f).get('device', 'auto')
+        dist.init_process_group('nccl' if torch.cuda.is_available() and device != 'cpu' else 'gloo')
     try:
-        return run_job(folder, job, rank, world, local_rank)
+        for folder in folders:
+            with open(os.path.join(folder, 'job.json')) as f:
+                job = json.load(f)
+            code = run_job(folder, job, rank, world, local_rank)
+            if code:
+                return code
+        return 0
     except (JobError, ProjectError) as e:
         if rank == 0:
             print(json.dumps({'event': 'error', 'message': str(e)}), flush=True)
