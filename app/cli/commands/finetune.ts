@@ -175,7 +175,7 @@ export const finetuneCommand: CommandSpec = {
       const origin = { model: resolveArg(modelArg), ...(teacherArg ? { teacher: resolveArg(teacherArg) } : {}), data: { ...d, data: resolveArg(d.data) }, evalLimit, details };
       const w = await writeJob(g, ds, trainOptions, jobDir, { ...torchSettings, origin, project: { preprocessing: d.preprocess, labels: ds.classes } });
       const run = `python3 ${w.dir}/run.py ${w.dir}`;
-      const torchrun = `torchrun --standalone --nproc-per-node ${Math.max(devices, 2)} ${w.dir}/run.py ${w.dir}`;
+      const torchrun = `torchrun --standalone --redirects 1 --tee 1 --nproc_per_node ${Math.max(devices, 2)} ${w.dir}/run.py ${w.dir}`;
       return {
         json: { jobDir: w.dir, images: w.plan.perEpoch, dataBytes: w.dataBytes, skipped: w.skipped, run, torchrun, resume: `seprune finetune --resume-job ${w.dir} --out finetuned.seprune` },
         text: [

@@ -43,6 +43,13 @@ export interface TorchRunInfo {
 
 export type TorchTrainResult = TrainResult & TorchRunInfo;
 
+/**
+ * torchrun's flags for one machine. `--redirects 1 --tee 1` copies each worker's stdout to the
+ * console with a `[rank]:` prefix; it also avoids torchrun 1.13's crash on Python 3.11 (its
+ * default `--redirects 0` maps to no stream there: enum flag iteration skips 0).
+ */
+export const TORCHRUN_FLAGS = ['--standalone', '--redirects', '1', '--tee', '1'];
+
 interface RunnerEvent {
   event: string;
   [k: string]: unknown;
@@ -56,7 +63,7 @@ export async function runJob(
 ): Promise<{ done: RunnerEvent; started: RunnerEvent }> {
   const devices = o.devices ?? 1;
   const script = join(dir, 'run.py');
-  const args = devices > 1 ? ['-m', 'torch.distributed.run', '--standalone', `--nproc-per-node=${devices}`, script, dir] : [script, dir];
+  const args = devices > 1 ? ['-m', 'torch.distributed.run', ...TORCHRUN_FLAGS, `--nproc_per_node=${devices}`, script, dir] : [script, dir];
   const child = spawn(python, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -72,7 +79,7 @@ export async function runJob(
   lines.on('line', (line) => {
     let ev: RunnerEvent;
     try {
-      ev = JSON.parse(line) as RunnerEvent;
+      ev = JSON.parse(line.replace(/^\[[^\]]*\]:/, '')) as RunnerEvent;
     } catch {
       return; // a library's own print
     }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Runs a SE Prune Studio fine-tuning job folder with PyTorch alone (no Node.js needed).
 
-    python3 run.py [JOB_DIR ...]                   # one process (CUDA, then MPS, then CPU); several
-                                                   # folders run one after another
-    torchrun --nproc-per-node 2 run.py [JOB_DIR]   # data-parallel (DDP) over local devices
-    torchrun --nnodes N --node-rank R --master-addr HOST --master-port 29500 \\
-             --nproc-per-node G run.py JOB_DIR     # a cluster
+    python3 run.py [JOB_DIR ...]       # one process (CUDA, then MPS, then CPU); several folders in turn
+    torchrun --standalone --redirects 1 --tee 1 --nproc_per_node 2 run.py JOB_DIR
+                                       # data-parallel (DDP) over 2 local devices
+    torchrun --nnodes N --node_rank R --master_addr HOST --master_port 29500 \\
+             --redirects 1 --tee 1 --nproc_per_node G run.py JOB_DIR   # a cluster: on every node
 
+(`--redirects 1 --tee 1` shows rank output with a prefix; torchrun 1.13 on Python 3.11 needs it.)
 JOB_DIR (default: this file's folder) holds job.json, model.seprune, the data shards and, after
 the run, result.seprune, checkpoints/ and progress.jsonl. `seprune finetune --resume-job JOB_DIR`
 brings the result back. Needs Python ≥ 3.8, numpy and torch; nothing else.
