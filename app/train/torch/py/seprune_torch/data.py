@@ -73,19 +73,15 @@ def augment(x, flip, shift, fill, gen):
     n, c, h, w = x.shape
     dev = x.device
     if flip:
-        f = torch.rand(n, generator=gen) < 0.5
-        if bool(f.any()):
-            f = f.to(dev)
-            x = torch.where(f[:, None, None, None], x.flip(3), x)
+        f = (torch.rand(n, generator=gen) < 0.5).to(dev)
+        x = torch.where(f[:, None, None, None], x.flip(3), x)
     if shift > 0:
-        dy = torch.randint(-shift, shift + 1, (n,), generator=gen).to(dev)
-        dx = torch.randint(-shift, shift + 1, (n,), generator=gen).to(dev)
+        dy = torch.randint(0, 2 * shift + 1, (n,), generator=gen).to(dev)
+        dx = torch.randint(0, 2 * shift + 1, (n,), generator=gen).to(dev)
         fill_t = torch.tensor([fill[0 if len(fill) == 1 else k] for k in range(c)] if fill else [0.0] * c, dtype=x.dtype, device=dev)
-        padded = fill_t[None, :, None, None].expand(n, c, h + 2 * shift, w + 2 * shift).clone()
+        padded = fill_t[None, :, None, None].repeat(n, 1, h + 2 * shift, w + 2 * shift)
         padded[:, :, shift:shift + h, shift:shift + w] = x
-        rows = (torch.arange(h, device=dev)[None, :] + dy[:, None] + shift)
-        cols = (torch.arange(w, device=dev)[None, :] + dx[:, None] + shift)
-        ni = torch.arange(n, device=dev)[:, None, None, None]
-        ci = torch.arange(c, device=dev)[None, :, None, None]
-        x = padded[ni, ci, rows[:, None, :, None], cols[:, None, None, :]]
+        # Every window of the padded batch as a view [n, c, 2s+1, 2s+1, h, w]; pick one per image.
+        windows = padded.unfold(2, h, 1).unfold(3, w, 1)
+        x = windows[torch.arange(n, device=dev), :, dy, dx]
     return x
