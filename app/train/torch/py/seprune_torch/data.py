@@ -50,7 +50,7 @@ class ShardedImages:
             sel = np.nonzero(which == si)[0]
             local = positions[sel] - start
             if np.all(np.diff(local) == 1):
-                raw = np.asarray(codes[local[0]:local[-1] + 1])
+                raw = np.array(codes[local[0]:local[-1] + 1])  # one read of a run of images
             else:
                 raw = codes[local]
             if raw.dtype == np.dtype('<u2'):  # torch has no uint16: move the bits as int16
