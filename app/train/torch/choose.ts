@@ -42,6 +42,15 @@ function torchDevice(want: string, p: TorchProbe): { device?: string; problem?: 
   return { device: want };
 }
 
+/** What the app shows about the torch engine: found or why not, and its devices. */
+export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason: string; python?: string; version?: string; devices: string[] } {
+  const t = findTorchPython(env);
+  const p = t.found;
+  if (!p) return { available: false, reason: noTorchReason(t), devices: [] };
+  const devices = [...(p.cuda?.available ? p.cuda.devices.map((n, i) => `cuda:${i} ${n}`) : []), ...(p.mps ? ['mps'] : []), 'cpu'];
+  return { available: true, reason: `${p.python}: ${p.reason}`, python: p.python, ...(p.torch ? { version: p.torch } : {}), devices };
+}
+
 export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env: NodeJS.ProcessEnv = process.env): EngineDecision {
   if (!ENGINE_CHOICES.includes(choice)) throw new UserError(`--engine must be auto, torch or tfjs, got "${String(choice)}".`);
   if (!DEVICE.test(device)) throw new UserError(`--device must be auto, cpu, cuda, cuda:N or mps, got "${device}".`);
