@@ -43,6 +43,15 @@ export interface TrainPlan {
   config: RunConfig;
 }
 
+/** A learning rate to try after a divergence at `lr`: about a fifth, rounded to 1, 2 or 5 × 10^k (the torch runner words it the same way). */
+export function suggestLr(lr: number): string {
+  const x = lr / 5;
+  const e = Math.floor(Math.log10(x));
+  const m = x / 10 ** e;
+  const r = m < 2 ? 1 : m < 5 ? 2 : 5;
+  return (r * 10 ** e).toFixed(Math.max(0, -e));
+}
+
 /** Independent seeded streams per epoch (order, augmentation). */
 export function epochRng(seed: number, epoch: number, stream: number): Rng {
   return new Rng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0);

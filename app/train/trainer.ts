@@ -15,7 +15,7 @@ import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
 import { createParams, writeBack, type ParamStore } from '../engine/params.js';
 import { createOptimizer, type OptimizerKind } from './optimizers.js';
 import { learningRate, type ScheduleKind } from './schedule.js';
-import { planTraining, epochOrder, epochRng } from './plan.js';
+import { planTraining, epochOrder, epochRng, suggestLr } from './plan.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
 import { shardGradients, teacherLogits, type ShardGradients, type ShardLoss } from './shard-step.js';
 import { ShardPool, shardSizes } from './data-parallel.js';
@@ -269,7 +269,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         const r = await batchStep(xs, batch.y, batch.ids);
         if (!Number.isFinite(r.loss)) {
           tf.dispose([...r.grads.values()]);
-          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step}; try a lower learning rate.`);
+          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step} with learning rate ${Number(stepLr.toPrecision(3))}; try a lower one, e.g. --lr ${suggestLr(lr)}.`);
         }
         opt.step(r.grads, stepLr);
         tf.dispose([...r.grads.values()]);

@@ -15,6 +15,7 @@ import { memoryDataset } from '../memory-dataset.js';
 import { quadrantImages, weightsOf, QUAD_H, QUAD_W } from '../test-support.js';
 import { train, TrainingCancelled, type TrainOptions } from '../trainer.js';
 import { loadCheckpoint } from '../checkpoint.js';
+import { UserError } from '../../model/errors.js';
 import { trainTorch, writeJob, jobResult, RESULT_FILE, PROGRESS_FILE } from './index.js';
 import { TORCHRUN_FLAGS } from './engine.js';
 import { torchPython, noTorch, maxAbsDiff, maxAbs } from './test-support.js';
@@ -131,4 +132,12 @@ test('torch engine: 2 DDP processes (gloo) equal 1 process on the same global ba
   assertSameWeights(r1.graph, r2.graph, 1e-5, 'DDP vs one process');
   const moved = Math.max(...weightsOf(g).map((w, k) => maxAbsDiff(w, weightsOf(r1.graph)[k])));
   assert.ok(moved > 1e-3, `the steps changed the weights by only ${moved}`);
+});
+
+test('torch engine: a diverging run stops with one sentence naming a lower learning rate', { skip: noTorch }, async () => {
+  const ds = data(64);
+  await assert.rejects(
+    trainTorch(model(7), ds, { epochs: 2, batchSize: 16, lr: 1e5, momentum: 0.9, augment: false, device: 'cpu', threads: 1 }),
+    (e: unknown) => e instanceof UserError && /^Training diverged \(the loss became (nan|inf)\) at epoch \d step \d+ with learning rate [\d.e+]+; try a lower one, e\.g\. --lr 20000\.$/.test(e.message),
+  );
 });
