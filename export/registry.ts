@@ -7,14 +7,16 @@ import type { ExportFormat, Exporter, Quant } from './types.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfjsExporter } from './tfjs/index.js';
 import { tfliteExporter } from './tflite/index.js';
+import { pytorchExporter } from './pytorch/index.js';
 
 export const EXPORTERS: Exporter[] = [
   onnxExporter,
   tfjsExporter,
   tfliteExporter,
+  pytorchExporter,
 ];
 
-export const FORMATS: ExportFormat[] = ['onnx', 'tflite', 'tfjs'];
+export const FORMATS: ExportFormat[] = ['onnx', 'tflite', 'tfjs', 'pytorch'];
 export const QUANTS: Quant[] = ['fp32', 'fp16', 'int8'];
 
 /** The writer for `format`, checking it supports `quant`. */

@@ -5,7 +5,7 @@
  */
 import type { Graph, Preprocessing } from '../app/model/ir.js';
 
-export type ExportFormat = 'onnx' | 'tflite' | 'tfjs';
+export type ExportFormat = 'onnx' | 'tflite' | 'tfjs' | 'pytorch';
 export type Quant = 'fp32' | 'fp16' | 'int8';
 export type CalibMethod = 'minmax' | 'percentile';
 

@@ -372,6 +372,18 @@ export interface ExportResult {
 export interface BackendInfo {
   name: string;
   tried: { name: string; ok: boolean; reason: string }[];
+  /** The PyTorch engine: whether a Python with torch was found, and its devices (auto picks the first). */
+  torch?: TorchInfoDto;
+}
+
+export interface TorchInfoDto {
+  available: boolean;
+  /** What was found, or why no candidate Python can run torch. */
+  reason: string;
+  python?: string;
+  version?: string;
+  /** `cuda:0 NVIDIA …`, `mps`, `cpu`: the values of FinetuneRequest.device (before the first space). */
+  devices: string[];
 }
 
 export interface FinetuneRequest {
@@ -387,6 +399,10 @@ export interface FinetuneRequest {
   teacherId: string | null;
   /** Test images to measure the result on. */
   evalLimit: number;
+  /** Training engine (default auto: torch when present, else tfjs). */
+  engine?: 'auto' | 'torch' | 'tfjs';
+  /** Torch device: auto, cpu, cuda, cuda:N or mps (default auto). */
+  device?: string;
 }
 
 /** One training progress event (app/train TrainProgress). */
@@ -411,6 +427,9 @@ export interface FinetuneResult {
   epochs: number;
   imagesPerSecond: number;
   backend: string;
+  /** The engine that trained (torch or tfjs) and its device. */
+  engine?: string;
+  device?: string;
 }
 
 /** What the file/folder browser lists: folders, and the files of the kind being chosen. */

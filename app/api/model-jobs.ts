@@ -12,7 +12,8 @@ import type { Dataset } from '../data/index.js';
 import { compareModels } from '../eval/compare.js';
 import { evaluate } from '../eval/evaluate.js';
 import { chooseBackend } from '../engine/backend.js';
-import { train, autoWorkers, OPTIMIZER_KINDS } from '../train/index.js';
+import { train, autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
+import { chooseEngine, trainTorch, ENGINE_CHOICES } from '../train/torch/index.js';
 import { exportModel } from '../../export/export-model.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
 import { checkOutput } from '../../export/write-output.js';
@@ -132,6 +133,8 @@ export function checkFinetune(req: FinetuneRequest): void {
   if (req.lr !== null && !(Number.isFinite(req.lr) && req.lr > 0)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
   if (!OPTIMIZER_KINDS.includes(req.optimizer)) throw new UserError(`The optimiser must be ${OPTIMIZER_KINDS.join(' or ')}.`);
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
+  if (req.engine !== undefined && !ENGINE_CHOICES.includes(req.engine)) throw new UserError(`The training engine must be ${ENGINE_CHOICES.join(', ')}.`);
+  if (req.device !== undefined && !/^(auto|cpu|mps|cuda(:\d+)?)$/.test(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
 }
 
 export interface FinetuneOutcome {
@@ -144,15 +147,18 @@ export interface FinetuneOutcome {
   epochs: number;
   imagesPerSecond: number;
   backend: string;
+  engine: string;
+  device: string;
 }
 
 export async function finetuneJob(m: SessionModel, teacher: SessionModel | undefined, req: FinetuneRequest, openData: OpenData, ctx: JobContext): Promise<FinetuneOutcome> {
-  const backend = await chooseBackend();
-  ctx.progress.update(`training on ${backend.name}`, 0, 1);
+  const engine = chooseEngine(req.engine ?? 'auto', req.device ?? 'auto');
+  const backend = engine.engine === 'tfjs' ? await chooseBackend() : undefined;
+  ctx.progress.update(engine.engine === 'torch' ? `training with torch on ${engine.device}` : `training on ${backend!.name}`, 0, 1);
   const { ds, idx } = await openData(req.data, m.graph, 'train');
   const pre = req.data.preprocess;
   const fill = pre.mean.map((mu, i) => -mu / (pre.std[i] ?? pre.std[0]));
-  const r = await train(m.graph, ds, {
+  const opts = {
     epochs: req.epochs,
     batchSize: req.batchSize,
     ...(req.lr !== null ? { lr: req.lr } : {}),
@@ -163,10 +169,12 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
     indices: idx,
     workers: autoWorkers(),
     signal: ctx.signal,
-    onProgress: (ev) => ctx.train(`epoch ${ev.epoch}/${ev.epochs}`, ev),
-  });
+    onProgress: (ev: TrainProgress) => ctx.train(`epoch ${ev.epoch}/${ev.epochs}`, ev),
+  };
+  const r = engine.engine === 'torch' ? await trainTorch(m.graph, ds, { ...opts, device: engine.device, python: engine.python!.python }) : await train(m.graph, ds, opts);
+  const device = 'device' in r ? String(r.device) : (backend?.name ?? r.backend);
   ctx.check();
   const test = await openData({ ...req.data, limit: req.evalLimit }, r.graph, 'test');
   const ev = await evaluate(r.graph, test.ds, test.idx, { progress: { update: (_l, d, t) => ctx.progress.update('accuracy on the test split', d, t), done: () => {} } });
-  return { graph: r.graph, classNames: ds.classes, preprocessing: pre, top1: ev.top1, top5: ev.top5, evalN: ev.n, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend || backend.name };
+  return { graph: r.graph, classNames: ds.classes, preprocessing: pre, top1: ev.top1, top5: ev.top5, evalN: ev.n, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: engine.engine === 'torch' ? `torch ${device}` : r.backend || backend!.name, engine: engine.engine, device };
 }

@@ -6,6 +6,7 @@
  * session only looks models up before and adds what a job made after. The Electron main process
  * and the browser host both serve this one object; neither has logic of its own.
  */
+import { torchInfo } from '../train/torch/index.js';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
@@ -269,7 +270,7 @@ export function createService(o: ServiceOptions): Service {
       checkExport(req, e.info.source, openedFiles());
       return jobs.start('export', async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
     },
-    trainBackend: async () => chooseBackend(),
+    trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
       const e = entry(req.modelId);
       const teacher = req.teacherId ? entry(req.teacherId) : undefined;
@@ -279,7 +280,7 @@ export function createService(o: ServiceOptions): Service {
         const r = await host.run('finetune', { model: work(e), ...(teacher ? { teacher: work(teacher) } : {}), req }, ctx);
         const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
         const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
-        return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend };
+        return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend, ...(r.engine ? { engine: r.engine } : {}), ...(r.device ? { device: r.device } : {}) };
       });
     },
     blockStats: async (req) => {

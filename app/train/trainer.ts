@@ -10,13 +10,12 @@
  */
 import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
-import { sampleIndices } from '../data/sampling.js';
 import { UserError } from '../model/errors.js';
-import { Rng } from '../model/random.js';
 import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
 import { createParams, writeBack, type ParamStore } from '../engine/params.js';
 import { createOptimizer, type OptimizerKind } from './optimizers.js';
-import { learningRate, type ScheduleKind, type ScheduleOptions } from './schedule.js';
+import { learningRate, type ScheduleKind } from './schedule.js';
+import { planTraining, epochOrder, epochRng, suggestLr } from './plan.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
 import { shardGradients, teacherLogits, type ShardGradients, type ShardLoss } from './shard-step.js';
 import { ShardPool, shardSizes } from './data-parallel.js';
@@ -24,6 +23,7 @@ import { combineShards, snapshot } from './shard-combine.js';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type CheckpointProject, type EpochSummary, type RunConfig } from './checkpoint.js';
 
 export type { EpochSummary } from './checkpoint.js';
+export { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './plan.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -116,10 +116,6 @@ export interface TrainResult {
  */
 export const MIN_SHARD = 16;
 
-/** Defaults that depend on the optimiser. */
-export const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, adamw: 1e-3 };
-export const DEFAULT_WEIGHT_DECAY: Record<OptimizerKind, number> = { sgd: 5e-4, adamw: 0.01 };
-
 /** Thrown when the signal aborts a run; the last checkpoint (if any) is left as it was. */
 export class TrainingCancelled extends UserError {
   constructor(
@@ -135,11 +131,6 @@ export class TrainingCancelled extends UserError {
   }
 }
 
-/** Independent seeded streams per epoch (order, augmentation). */
-function epochRng(seed: number, epoch: number, stream: number): Rng {
-  return new Rng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0);
-}
-
 /** A structural fingerprint: node names, kinds, wiring and attributes (not weights). */
 function structure(g: Graph): string {
   return JSON.stringify(g.nodes.map((n) => [n.name, n.kind, n.inputs, n.attrs]));
@@ -147,37 +138,10 @@ function structure(g: Graph): string {
 
 export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<TrainResult> {
   if (!gradientsAvailable()) throw new Error(`training needs tfjs gradients: ${gradientsProblem()}`);
-  const optimizer = o.optimizer ?? 'sgd';
-  const batchSize = o.batchSize ?? 32;
-  const lr = o.lr ?? DEFAULT_LR[optimizer];
-  const weightDecay = o.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer];
-  const seed = o.seed ?? 0;
-  const augment = o.augment === undefined ? { flip: true, shift: 2 } : o.augment;
-  const temperature = o.temperature ?? 4;
-  const alpha = o.teacher ? (o.alpha ?? 0.5) : 0;
-  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new UserError(`Epochs must be a whole number ≥ 1, got ${o.epochs}.`);
-  if (!Number.isInteger(batchSize) || batchSize < 2) throw new UserError(`Batch size must be a whole number ≥ 2 (batch norm needs two images), got ${batchSize}.`);
-  if (!(lr > 0)) throw new UserError(`Learning rate must be > 0, got ${lr}.`);
-  if (!(temperature > 0)) throw new UserError(`Temperature must be > 0, got ${temperature}.`);
-  if (!(alpha >= 0 && alpha <= 1)) throw new UserError(`Distillation weight alpha must be in [0, 1], got ${alpha}.`);
-  const ls = o.labelSmoothing ?? 0;
-  if (!(ls >= 0 && ls < 1)) throw new UserError(`Label smoothing must be in [0, 1), got ${ls}.`);
+  const p = await planTraining(g, ds, o);
+  const { optimizer, batchSize, lr, weightDecay, seed, augment, temperature, alpha, stepsPerEpoch, totalSteps, schedule, config } = p;
+  const ls = p.labelSmoothing;
   const [h, w, c] = g.inputs[0].shape;
-  if (ds.sampleShape.join(',') !== g.inputs[0].shape.join(',')) {
-    throw new UserError(`Images are ${ds.sampleShape.join('×')} but the model takes ${g.inputs[0].shape.join('×')}.`);
-  }
-  if (o.teacher && o.teacher.inputs[0]?.shape.join(',') !== g.inputs[0].shape.join(',')) {
-    throw new UserError(`The teacher takes ${o.teacher.inputs[0]?.shape.join('×')} inputs but the model takes ${g.inputs[0].shape.join('×')}.`);
-  }
-
-  const all = o.indices ?? sampleIndices(await ds.labels(), undefined, 0);
-  // A lone image in the last batch cannot be batch-normalised: leave it out of the epoch.
-  const perEpoch = all.length % batchSize === 1 ? all.length - 1 : all.length;
-  if (perEpoch < 2) throw new UserError(`Training needs at least 2 images, ${ds.name} gave ${all.length}.`);
-  const stepsPerEpoch = Math.ceil(perEpoch / batchSize);
-  const totalSteps = stepsPerEpoch * o.epochs;
-  const schedule: ScheduleOptions = { kind: o.schedule ?? 'cosine', lr, totalSteps, warmupSteps: Math.round((o.warmup ?? 0) * stepsPerEpoch) };
-  const config: RunConfig = { optimizer, epochs: o.epochs, stepsPerEpoch, batchSize, seed };
   const dir = o.checkpointDir;
 
   let start = g;
@@ -207,7 +171,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
     // Without augmentation an image's teacher logits never change: compute them once, on the
     // image's first visit, and reuse them every later epoch (the teacher's forward pass is about a
     // third of a distillation step on the demo SE-ResNet).
-    const teacherCache = o.teacher && o.cacheTeacher !== false && !(augment && (augment.flip || augment.shift > 0)) ? new Map<string, Float32Array>() : undefined;
+    const teacherCache = o.teacher && o.cacheTeacher !== false && !p.augmenting ? new Map<string, Float32Array>() : undefined;
     let teacherImages = 0;
     const k = ds.classes.length;
     const hwc = h * w * c;
@@ -282,7 +246,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
     let trainSeconds = 0;
 
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
-      const order = epochRng(seed, epoch, 0).shuffle(all.slice()).slice(0, perEpoch);
+      const order = epochOrder(p, epoch);
       const augRng = epochRng(seed, epoch, 1);
       const t0 = performance.now();
       let lossSum = 0;
@@ -301,11 +265,11 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         // Skipped (undecodable) images can leave a batch too small for batch norm; its step only advances the schedule.
         if (n < 2) continue;
         stepLr = learningRate(globalStep, schedule);
-        const xs = augment && (augment.flip || augment.shift > 0) ? augmentBatch(batch.x, [n, h, w, c], augment, augRng) : batch.x;
+        const xs = augment && p.augmenting ? augmentBatch(batch.x, [n, h, w, c], augment, augRng) : batch.x;
         const r = await batchStep(xs, batch.y, batch.ids);
         if (!Number.isFinite(r.loss)) {
           tf.dispose([...r.grads.values()]);
-          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step}; try a lower learning rate.`);
+          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step} with learning rate ${Number(stepLr.toPrecision(3))}; try a lower one, e.g. --lr ${suggestLr(lr)}.`);
         }
         opt.step(r.grads, stepLr);
         tf.dispose([...r.grads.values()]);

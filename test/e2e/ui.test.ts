@@ -272,6 +272,14 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByRole('tab', { name: 'Fine-tune' }).click();
     await page.getByTestId('ft-backend').filter({ hasText: /Backend:\s*\S+/ }).locator('strong').waitFor();
     assert.equal(await page.getByTestId('ft-teacher').locator('option:checked').innerText(), MODEL);
+    // The engine: PyTorch when a Python with torch is found (CI installs Debian's), on the device chosen.
+    await page.getByTestId('ft-torch').filter({ hasText: /PyTorch:\s*(found|not used)/ }).waitFor();
+    const torchFound = /PyTorch:\s*found/.test(await page.getByTestId('ft-torch').innerText());
+    assert.equal(await page.getByTestId('ft-engine').locator('option[value=torch]').isDisabled(), !torchFound);
+    if (torchFound) {
+      await page.getByTestId('ft-engine').selectOption('torch');
+      await page.getByTestId('ft-device').selectOption('cpu');
+    }
     await page.getByTestId('ft-limit').fill('2000');
     await page.getByTestId('ft-batch').fill('8');
     await page.getByTestId('run-finetune').click();

@@ -49,7 +49,7 @@ export const exportCommand: CommandSpec = {
   summary: 'Export for mobile and web (ONNX, TFLite, TF.js; fp32, fp16, int8) and verify the written file in an independent runtime.',
   options: {
     ...DATA_OPTIONS,
-    format: { type: 'string', value: 'onnx|tflite|tfjs', description: 'Output format.' },
+    format: { type: 'string', value: 'onnx|tflite|tfjs|pytorch', description: 'Output format.' },
     quant: { type: 'string', value: 'fp32|fp16|int8', description: 'Precision.', default: 'fp32' },
     opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
     calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the train split of the --data set, never the images it verifies on).' },
@@ -67,7 +67,7 @@ export const exportCommand: CommandSpec = {
   ],
   async run(ctx) {
     const format = str(ctx, 'format');
-    if (!format) throw new UserError('Pass --format onnx, tflite or tfjs.');
+    if (!format) throw new UserError('Pass --format onnx, tflite, tfjs or pytorch.');
     const out = str(ctx, 'out');
     if (!out) throw new UserError('Pass --out <path> for the exported model.');
     const quant = str(ctx, 'quant') ?? 'fp32';

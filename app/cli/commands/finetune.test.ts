@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ test('finetune: SIGINT keeps the last checkpoint and the input; --resume complet
   const inputBytes = readFileSync(input);
   const ckpt = join(dir, 'ckpt');
   const out = join(dir, 'out.seprune');
-  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--mean', '0.286', '--std', '0.353', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--out', out];
+  const args = [bin, 'finetune', input, '--data', 'fashion-mnist', '--limit', '32', '--mean', '0.286', '--std', '0.353', '--batch', '16', '--epochs', '3', '--checkpoint-dir', ckpt, '--eval-limit', '50', '--engine', 'tfjs', '--out', out];
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -75,4 +75,24 @@ test('finetune: a bad --workers value is one sentence and exit 1', () => {
   const r = spawnSync(process.execPath, [bin, 'finetune', 'zoo:se-resnet-demo', '--data', 'fashion-mnist', '--epochs', '1', '--workers', 'two', '--out', join(dir, 'w.seprune')], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr.trim(), 'seprune: --workers must be a whole number ≥ 0 and ≤ 64, got "two".');
+});
+
+test('finetune: without torch (SEPRUNE_PYTHON cannot import it) auto trains on tfjs and says why; --engine torch is one sentence', () => {
+  // A real Python whose site-packages are off (-S), so `import torch` fails as on a machine without it.
+  const noTorch = join(dir, 'python-without-torch');
+  writeFileSync(noTorch, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n');
+  chmodSync(noTorch, 0o755);
+  const env = { ...process.env, SEPRUNE_PYTHON: noTorch };
+  const base = [bin, 'finetune', 'zoo:se-resnet-demo?width=0.25', '--data', 'fashion-mnist', '--limit', '32', '--batch', '16', '--epochs', '1', '--eval-limit', '20', '--workers', '0'];
+  const r = spawnSync(process.execPath, [...base, '--out', join(dir, 'nt.seprune'), '--json'], { encoding: 'utf8', env, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.engine, 'tfjs');
+  assert.equal(j.backend, 'cpu');
+  assert.match(j.enginesNotUsed[0].reason, /python-without-torch: Python [\d.]+: torch cannot be imported \(ModuleNotFoundError/);
+  assert.equal(j.engineWhy, 'the built-in engine (no PyTorch here)');
+  const t = spawnSync(process.execPath, [...base, '--engine', 'torch', '--out', join(dir, 'nt2.seprune')], { encoding: 'utf8', env, timeout: 120_000 });
+  assert.equal(t.status, 1);
+  assert.match(t.stderr.trim(), /^seprune: The torch engine cannot run: no Python with PyTorch was found \(.*\); set SEPRUNE_PYTHON to a Python that has torch\.$/);
+  assert.ok(!existsSync(join(dir, 'nt2.seprune')));
 });

@@ -29,6 +29,9 @@ export const work = $state({
     limit: 1000,
     evalLimit: 500,
     backend: null as BackendInfo | null,
+    /** Training engine and torch device (auto: torch when present, on CUDA, then MPS, then CPU). */
+    engine: 'auto' as 'auto' | 'torch' | 'tfjs',
+    device: 'auto',
     log: [] as TrainProgressDto[],
     status: '' as '' | 'running' | 'done' | 'cancelled' | 'failed',
     result: null as FinetuneResult | null,
@@ -118,6 +121,8 @@ export async function runFinetune(): Promise<void> {
         optimizer: f.optimizer,
         teacherId: f.teacherId || null,
         evalLimit: f.evalLimit,
+        engine: f.engine,
+        device: f.engine === 'tfjs' ? 'auto' : f.device,
       }),
     );
     if (!r) {
