@@ -1,17 +1,19 @@
 /**
  * One export end to end: pick the writer, write the artifact, verify it in every runtime of its
- * format from a private temporary copy (so `--out` only ever receives a file a runtime has
- * accepted), then write `--out` atomically. Used by `seprune export` and the tests.
+ * format from a staging folder beside `--out` (so `--out` only ever receives a file a runtime has
+ * accepted), then write `--out` atomically. With a baseline (the unpruned model) the same export
+ * is made of it in the same run and both files' batch-1 latencies are measured interleaved in each
+ * runtime, so the report shows whether pruning made the shipped file faster. int8 exports carry the
+ * size rule's report (export/size-rule.ts). Used by `seprune export` and the tests.
  */
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Graph } from '../app/model/ir.js';
 import { logitCount } from '../app/model/shapes.js';
+import { costReport } from '../app/model/accounting.js';
 import { findExporter } from './registry.js';
-import { checkOutput, writeArtifact } from './write-output.js';
-import { floatLogits, measureRunner, type EvalBatch } from './verify/measure.js';
-import type { ExportArtifact, ExportOptions, Exporter, GateChoice, VerifyReport, WeightChoice } from './types.js';
+import { checkOutput, cleanStaleStaging, stageBeside, writeArtifact } from './write-output.js';
+import { batch1Latency, floatLogits, LATENCY_RUNS, measureRunner, type EvalBatch } from './verify/measure.js';
+import { int8SizeReport, type Int8SizeReport } from './size-rule.js';
+import type { ExportArtifact, ExportOptions, Exporter, GateChoice, Runner, VerifyReport, WeightChoice } from './types.js';
 
 export interface ExportRequest extends ExportOptions {
   graph: Graph;
@@ -25,6 +27,16 @@ export interface ExportRequest extends ExportOptions {
   /** false skips verification entirely (--no-verify). */
   verify?: boolean;
   latencyRuns?: number;
+  /** The unpruned model, exported the same way in the same run for the latency comparison. */
+  baseline?: { graph: Graph; source: string };
+}
+
+/** The baseline's export next to this one: its file size and, per runtime, its latency measured interleaved with ours. */
+export interface BaselineReport {
+  source: string;
+  bytes: number;
+  params: number;
+  latency: { runtime: string; latencyMs: number; latencyRuns: number; threads?: number }[];
 }
 
 export interface ExportReport {
@@ -38,53 +50,101 @@ export interface ExportReport {
   gates?: GateChoice[];
   /** TFLite int8: per-channel or per-tensor filters, per conv / depthwise layer. */
   weights?: WeightChoice[];
+  /** int8: the file against the same format's fp32 file (the size rule). */
+  size?: Int8SizeReport;
   /** The first runtime's report (onnxruntime-node for ONNX), or null with --no-verify. */
   verify: VerifyReport | null;
   /** Every runtime's report. */
   verifyAll: VerifyReport[];
+  baseline?: BaselineReport;
+}
+
+/** Accuracy, drift and agreement of each runner (the first runtime is the reference for `agreementWithFirst`). */
+async function measureAll(runners: Runner[], g: Graph, data: EvalBatch[], bytes: number, latencyRuns: number): Promise<VerifyReport[]> {
+  const classes = logitCount(g);
+  const ref = await floatLogits(g, data);
+  const reports: VerifyReport[] = [];
+  let first: number[] | undefined;
+  for (const r of runners) {
+    const preds: number[] = [];
+    const rep = await measureRunner(r, data, ref, classes, bytes, latencyRuns, preds);
+    if (first && !rep.refused && preds.length === first.length && preds.length) rep.agreementWithFirst = preds.filter((p, i) => p === first![i]).length / preds.length;
+    if (!first && !rep.refused) first = preds;
+    reports.push(rep);
+  }
+  return reports;
 }
 
 /** Runs every runtime of `exporter` on the artifact as written at `path`. */
-export async function verifyWritten(
-  exporter: Exporter,
-  path: string,
-  g: Graph,
-  data: EvalBatch[],
-  bytes: number,
-  latencyRuns?: number,
-): Promise<VerifyReport[]> {
+export async function verifyWritten(exporter: Exporter, path: string, g: Graph, data: EvalBatch[], bytes: number, latencyRuns?: number): Promise<VerifyReport[]> {
   const runners = await exporter.open(path, g);
   try {
-    const classes = logitCount(g);
-    const ref = await floatLogits(g, data);
-    const reports: VerifyReport[] = [];
-    for (const r of runners) reports.push(await measureRunner(r, data, ref, classes, bytes, latencyRuns));
-    return reports;
+    return await measureAll(runners, g, data, bytes, latencyRuns ?? LATENCY_RUNS);
   } finally {
     for (const r of runners) await r.release();
   }
 }
 
-/** Writes `a` into a fresh temporary place laid out as the final output; returns its path and a cleanup. */
-function stage(exporter: Exporter, a: ExportArtifact): { path: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'seprune-export-'));
-  const path = exporter.output === 'file' ? join(dir, `model.${exporter.extension ?? 'bin'}`) : join(dir, 'model');
-  if (exporter.output === 'folder') mkdirSync(path);
-  writeArtifact(path, exporter.output, a, { force: true });
-  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/** Latency of `ours` and `theirs` (same runtime) in alternating rounds, so machine load falls on both alike. */
+async function interleavedLatency(ours: Runner, theirs: Runner, data: EvalBatch[], runs: number, rounds = 3): Promise<[Awaited<ReturnType<typeof batch1Latency>>, Awaited<ReturnType<typeof batch1Latency>>]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  const per = Math.ceil(runs / rounds);
+  let threads: [number | undefined, number | undefined] = [undefined, undefined];
+  for (let k = 0; k < rounds; k++) {
+    const x = await batch1Latency(ours, data, per);
+    const y = await batch1Latency(theirs, data, per);
+    a.push(x.latencyMs);
+    b.push(y.latencyMs);
+    threads = [x.threads, y.threads];
+  }
+  // The median of the rounds' medians (each over `per` runs).
+  const med = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
+  return [
+    { latencyMs: med(a), latencyRuns: per * rounds, ...(threads[0] ? { threads: threads[0] } : {}) },
+    { latencyMs: med(b), latencyRuns: per * rounds, ...(threads[1] ? { threads: threads[1] } : {}) },
+  ];
 }
+
+const sizeOf = (a: ExportArtifact): number => a.files.reduce((s, f) => s + f.data.length, 0);
 
 export async function exportModel(req: ExportRequest): Promise<ExportReport> {
   const exporter = findExporter(req.format, req.quant);
   checkOutput(req.out, exporter.output, { force: req.force, protect: req.protect });
+  cleanStaleStaging(req.out);
   const a = await exporter.write(req.graph, req);
-  const bytes = a.files.reduce((s, f) => s + f.data.length, 0);
+  const bytes = sizeOf(a);
+  const notes = [...a.notes];
+  let size: Int8SizeReport | undefined;
+  if (req.quant === 'int8') {
+    const fp32 = await exporter.write(req.graph, { ...req, quant: 'fp32' });
+    size = int8SizeReport(costReport(req.graph).params, bytes, sizeOf(fp32));
+    notes.push(size.note);
+  }
+  const base = req.baseline ? await exporter.write(req.baseline.graph, req) : undefined;
   let reports: VerifyReport[] = [];
+  let baseline: BaselineReport | undefined;
   if (req.verify !== false) {
-    const staged = stage(exporter, a);
+    const runs = req.latencyRuns ?? LATENCY_RUNS;
+    const staged = stageBeside(req.out, exporter, { model: a, ...(base ? { baseline: base } : {}) });
+    const runners: Runner[] = [];
+    const baseRunners: Runner[] = [];
     try {
-      reports = await verifyWritten(exporter, staged.path, req.graph, req.verifyData ?? [], bytes, req.latencyRuns);
+      runners.push(...(await exporter.open(staged.paths.model, req.graph)));
+      reports = await measureAll(runners, req.graph, req.verifyData ?? [], bytes, base ? 0 : runs);
+      if (base && req.baseline) {
+        baseRunners.push(...(await exporter.open(staged.paths.baseline!, req.baseline.graph)));
+        baseline = { source: req.baseline.source, bytes: sizeOf(base), params: costReport(req.baseline.graph).params, latency: [] };
+        for (let i = 0; i < runners.length; i++) {
+          const theirs = baseRunners.find((r) => r.runtime === runners[i].runtime);
+          if (runners[i].refused || !theirs || theirs.refused || runs <= 0) continue;
+          const [x, y] = await interleavedLatency(runners[i], theirs, req.verifyData ?? [], runs);
+          Object.assign(reports[i], x);
+          baseline.latency.push({ runtime: theirs.runtime, latencyMs: y.latencyMs, latencyRuns: y.latencyRuns ?? runs, ...(y.threads ? { threads: y.threads } : {}) });
+        }
+      }
     } finally {
+      for (const r of [...runners, ...baseRunners]) await r.release();
       staged.cleanup();
     }
   }
@@ -94,11 +154,13 @@ export async function exportModel(req: ExportRequest): Promise<ExportReport> {
     bytes,
     format: exporter.format,
     quant: req.quant,
-    notes: a.notes,
+    notes,
     keptFloat: a.keptFloat,
     ...(a.gates ? { gates: a.gates } : {}),
     ...(a.weights ? { weights: a.weights } : {}),
+    ...(size ? { size } : {}),
     verify: reports[0] ?? null,
     verifyAll: reports,
+    ...(baseline ? { baseline } : {}),
   };
 }

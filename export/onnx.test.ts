@@ -12,7 +12,7 @@ import { runGraph } from '../app/engine/executor.js';
 import { UserError } from '../app/model/errors.js';
 import { onnxExporter } from './onnx/index.js';
 import { verifyWritten, exportModel } from './export-model.js';
-import { DEMO_FAMILIES, fashion, INT8_SIZE_BOUND, onnxCheck, pythonOnnxAvailable, stageArtifact, tempDir } from './test-support.js';
+import { assertInt8Size, DEMO_FAMILIES, fashion, onnxCheck, pythonOnnxAvailable, stageArtifact, tempDir } from './test-support.js';
 import type { CalibBatch } from './types.js';
 
 const dir = tempDir();
@@ -63,8 +63,7 @@ test('ONNX export × demo families × precisions, verified in onnxruntime-node a
           assert.ok(d <= 1e-4, `${name} fp32 vs executor: max |Δ| ${d}`);
         }
       }
-      const bound = INT8_SIZE_BOUND.onnx[name] ?? 0.3;
-      assert.ok(sizes.int8 <= bound * sizes.fp32, `${name} int8 ${sizes.int8} B is ${(sizes.int8 / sizes.fp32).toFixed(3)} of fp32 ${sizes.fp32} B`);
+      t.diagnostic(assertInt8Size(g, sizes.int8, sizes.fp32, `${name} onnx`));
       assert.ok(sizes.fp16 <= 0.55 * sizes.fp32, `${name} fp16 ${sizes.fp16} B vs fp32 ${sizes.fp32} B`);
     });
   }

@@ -13,7 +13,7 @@ import { UserError } from '../app/model/errors.js';
 import { useFastCpuKernels, fastCpuKernelsActive } from '../app/engine/kernels/register.js';
 import { tfjsExporter } from './tfjs/index.js';
 import { verifyWritten, exportModel } from './export-model.js';
-import { DEMO_FAMILIES, fashion, INT8_SIZE_BOUND, stageArtifact, tempDir } from './test-support.js';
+import { assertInt8Size, DEMO_FAMILIES, fashion, stageArtifact, tempDir } from './test-support.js';
 
 const dir = tempDir();
 
@@ -56,9 +56,8 @@ test('TF.js export × demo families × precisions, verified with @tensorflow/tfj
           assert.ok(r.maxAbsDiff <= 0.05, `${name} int8: max |Δ| ${r.maxAbsDiff}`);
         }
       }
-      // The whole folder (model.json + shards): uint8 ≤ 30 % of fp32 (bound per family), float16 ≤ 56 %.
-      const bound = INT8_SIZE_BOUND.tfjs[name] ?? 0.3;
-      assert.ok(folderBytes.int8 <= bound * folderBytes.fp32, `${name} uint8 folder ${folderBytes.int8} B vs fp32 ${folderBytes.fp32} B`);
+      // The whole folder (model.json + shards): uint8 under the size rule, float16 ≤ 56 %.
+      t.diagnostic(assertInt8Size(g, folderBytes.int8, folderBytes.fp32, `${name} tfjs uint8 folder`));
       assert.ok(folderBytes.fp16 <= 0.56 * folderBytes.fp32, `${name} float16 folder ${folderBytes.fp16} B vs fp32 ${folderBytes.fp32} B`);
     });
   }

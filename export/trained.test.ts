@@ -3,7 +3,7 @@
  * Fashion-MNIST): each model exported as fp16 and int8 in ONNX, TFLite and TF.js, every file run
  * in its own runtime (onnxruntime-node and -web, the TFLite interpreter, @tensorflow/tfjs) on
  * class-balanced Fashion-MNIST test images, and compared with the float model on the same images:
- * int8 top-1 within 1 point of float, fp16 within 0.1 point, int8 file ≤ its size bound × fp32;
+ * int8 top-1 within 1 point of float, fp16 within 0.1 point, the int8 size rule (export/size-rule.ts);
  * the fp32 file of each format matches the executor (max |Δ| ≤ 1e-4).
  *
  * Images come from the subset shipped in app/data/builtin (what CI has; it is used even where
@@ -22,7 +22,7 @@ import { verifyWritten } from './export-model.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfliteExporter } from './tflite/index.js';
 import { tfjsExporter } from './tfjs/index.js';
-import { INT8_SIZE_BOUND, onnxCheck, pythonOnnxAvailable, shippedFashion, stageArtifact, tempDir } from './test-support.js';
+import { assertInt8Size, onnxCheck, pythonOnnxAvailable, shippedFashion, stageArtifact, tempDir } from './test-support.js';
 import type { CalibBatch, Exporter } from './types.js';
 
 const MODELS = ['se-resnet-demo-fmnist', 'se-mobilenet-demo-fmnist', 'se-shufflenetv2-demo-fmnist'];
@@ -93,7 +93,13 @@ for (const name of MODELS) {
           else rmSync(path, { recursive: true, force: true });
           assert.ok(reports.length >= 1);
           for (const r of reports) {
-            const what = `${name} ${e.format} ${quant} in ${r.runtime}: top-1 ${r.top1} vs float ${r.top1Float} on ${r.n} images`;
+            const what: string = `${name} ${e.format} ${quant} in ${r.runtime}: top-1 ${r.top1} vs float ${r.top1Float} on ${r.n} images`;
+            assert.equal(r.refused, undefined, what);
+            if (r.caveat) {
+              // Arm NN 22's recorded PAD fault (export/tflite/armnn.test.ts reproduces it): reported, not held to the bound.
+              t.diagnostic(`${what}; agreement with ${reports[0].runtime} ${r.agreementWithFirst}; ${r.caveat}`);
+              continue;
+            }
             assert.equal(r.n, images);
             assert.ok(r.top1Float! >= 0.74, what); // the model is the trained one
             const tolerance = quant === 'int8' ? 0.01 : 0.001;
@@ -101,9 +107,7 @@ for (const name of MODELS) {
             t.diagnostic(`${what}; agreement ${r.agreement}; max |Δ| ${r.maxAbsDiff.toExponential(2)}; ${bytes} B`);
           }
         }
-        const bound = INT8_SIZE_BOUND[e.format]?.[name] ?? 0.3;
-        t.diagnostic(`${name} ${e.format} int8 ${sizes.int8} B = ${((100 * sizes.int8) / sizes.fp32).toFixed(2)} % of fp32 ${sizes.fp32} B`);
-        assert.ok(sizes.int8 <= bound * sizes.fp32, `${name} ${e.format} int8 ${sizes.int8} B is ${(sizes.int8 / sizes.fp32).toFixed(4)} of fp32 ${sizes.fp32} B (bound ${bound})`);
+        t.diagnostic(assertInt8Size(g, sizes.int8, sizes.fp32, `${name} ${e.format}`));
         assert.ok(sizes.fp16 <= 0.55 * sizes.fp32, `${name} ${e.format} fp16 ${sizes.fp16} B vs fp32 ${sizes.fp32} B`);
       });
     }

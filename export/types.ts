@@ -65,6 +65,8 @@ export interface WeightChoice {
   granularity: 'per-channel' | 'per-tensor';
   /** The layer's output noise std with per-tensor / with per-channel filters (null: not measured). */
   noiseRatio: number | null;
+  /** Per-tensor only to meet the int8 size rule (models ≥ 100k parameters; export/size-rule.ts). */
+  forSize?: boolean;
 }
 
 /** What a writer produced: one file, or the files of a folder (TF.js). */
@@ -85,6 +87,18 @@ export interface ExportArtifact {
 export interface Runner {
   runtime: string;
   run(xNHWC: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Batch-1 latency timed inside the runtime (no process or file hop): the median of `runs` runs
+   * of one image after warm-up, and the threads the runtime used. Runners without it are timed
+   * around `run` by the caller.
+   */
+  latency?(x1: Float32Array, runs: number): Promise<{ ms: number; runs: number; threads: number }>;
+  /** Threads the runtime computes with (reported beside the latency). */
+  threads?: number;
+  /** Set when this runtime refused the file (its one-sentence message); `run` then rejects. */
+  refused?: string;
+  /** A known fault of this runtime on this file (its numbers are reported, not trusted). */
+  caveat?: string;
   release(): Promise<void>;
 }
 
@@ -114,6 +128,15 @@ export interface VerifyReport {
   agreement: number;
   maxAbsDiff: number;
   bytes: number;
-  /** Batch-1 median latency in this runtime. */
+  /** Batch-1 median latency in this runtime (0: not measured). */
   latencyMs: number;
+  /** How many timed batch-1 runs the median is over, and the runtime's threads. */
+  latencyRuns?: number;
+  threads?: number;
+  /** Argmax agreement with the format's first runtime on the same images (second and later runtimes). */
+  agreementWithFirst?: number;
+  /** The runtime refused the file (its message); nothing else was measured. */
+  refused?: string;
+  /** A known fault of this runtime on this file (see Runner.caveat). */
+  caveat?: string;
 }

@@ -4,13 +4,18 @@
  * renaming it into place (an existing folder, with --force, is moved aside first and removed only
  * after the rename succeeded). Existing outputs without --force and unwritable places are one-
  * sentence UserErrors.
+ *
+ * Verification reads the written files from a staging folder beside the output (same disk, never
+ * the system temporary folder), named `.<output>.seprune-stage-<pid>-<hex>`; a process killed
+ * mid-export (kill -9) leaves it, and the next export to the same place removes every staging
+ * folder and temporary file of `<output>` whose process is gone.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../app/model/errors.js';
 import { checkWritable, writeFileAtomic } from '../app/util/atomic-write.js';
-import type { ExportArtifact } from './types.js';
+import type { ExportArtifact, Exporter } from './types.js';
 
 export interface OutputOptions {
   force?: boolean;
@@ -75,4 +80,72 @@ export function writeArtifact(out: string, kind: 'file' | 'folder', a: ExportArt
   }
   rmSync(old, { recursive: true, force: true });
   return bytes;
+}
+
+const STAGE = 'seprune-stage';
+
+/** Whether process `pid` is alive (EPERM: alive, another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what an export to `out` killed before it finished left beside `out`: staging folders
+ * (`.<name>.seprune-stage-<pid>-<hex>`) and atomic-write temporaries (`.<name>.<pid>.<hex>.tmp|.old`)
+ * whose process no longer runs. Returns the removed names.
+ */
+export function cleanStaleStaging(out: string): string[] {
+  const dir = dirname(resolve(out));
+  const name = basename(resolve(out));
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^\\.${esc}\\.(?:${STAGE}-(\\d+)-[0-9a-f]{8}|(\\d+)\\.[0-9a-f]{8}\\.(?:tmp|old))$`);
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const m = re.exec(e);
+    if (!m) continue;
+    const pid = Number(m[1] ?? m[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    rmSync(join(dir, e), { recursive: true, force: true });
+    removed.push(e);
+  }
+  return removed;
+}
+
+/**
+ * Writes each artifact into a fresh staging folder beside `out`, laid out as the final output
+ * (`<key>.<ext>` or a `<key>` folder); returns their paths and a cleanup that removes the folder.
+ */
+export function stageBeside(out: string, exporter: Exporter, artifacts: Record<string, ExportArtifact>): { dir: string; paths: Record<string, string>; cleanup: () => void } {
+  const target = resolve(out);
+  const dir = join(dirname(target), `.${basename(target)}.${STAGE}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    throw new UserError(`Could not write ${out}: ${why(e)}.`);
+  }
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  const paths: Record<string, string> = {};
+  try {
+    for (const [key, a] of Object.entries(artifacts)) {
+      const path = exporter.output === 'file' ? join(dir, `${key}.${exporter.extension ?? 'bin'}`) : join(dir, key);
+      if (exporter.output === 'folder') mkdirSync(path);
+      writeArtifact(path, exporter.output, a, { force: true });
+      paths[key] = path;
+    }
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { dir, paths, cleanup };
 }

@@ -128,15 +128,28 @@ def _first_conv_to(conv, in_chans):
     return nn.Conv2d(in_chans, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None)
 
 
-def build(name, width=32, in_chans=1, num_classes=10, seed=0):
-    """One of the networks named in this file's docstring, freshly initialised."""
+def build(name, width=32, in_chans=1, num_classes=10, seed=0, small=False):
+    """One of the networks named in this file's docstring, freshly initialised.
+
+    small=True: the same architecture at a fraction of its width (tests that train and export in
+    seconds): se_resnet18 at width 8, mobilenet_v3_small at width_mult 0.25, RegNetY with
+    w_0 8 / w_a 12 / depth 7, shufflenet_v2_se with stages of 2 units and 16-96 channels.
+    """
     import torchvision
     from torchvision.models import regnet as tvregnet
+    from torchvision.models import mobilenetv3 as tvmobilenetv3
+    from torchvision.models import shufflenetv2 as tvshufflenetv2
     from torchvision.ops import SqueezeExcitation
 
     torch.manual_seed(seed)
     if name == 'se_resnet18':
+        width = 8 if small else width
         return SEResNet(channels=tuple(width * m for m in (1, 2, 4, 8)), in_chans=in_chans, num_classes=num_classes)
+    if name == 'mobilenet_v3_small' and small:
+        setting, last = tvmobilenetv3._mobilenet_v3_conf('mobilenet_v3_small', width_mult=0.25)
+        net = tvmobilenetv3.MobileNetV3(setting, last, num_classes=num_classes)
+        net.features[0][0] = _first_conv_to(net.features[0][0], in_chans)
+        return net
     if name == 'mobilenet_v3_small':
         net = torchvision.models.mobilenet_v3_small(num_classes=num_classes)
         net.features[0][0] = _first_conv_to(net.features[0][0], in_chans)
@@ -146,12 +159,16 @@ def build(name, width=32, in_chans=1, num_classes=10, seed=0):
         net.stem[0] = _first_conv_to(net.stem[0], in_chans)
         return net
     if name == 'regnety_200mf':
-        params = tvregnet.BlockParams.from_init_params(depth=13, w_0=24, w_a=36.44, w_m=2.49, group_width=8, se_ratio=0.25)
-        net = tvregnet.RegNet(params, num_classes=num_classes)
+        depth, w_0, w_a = (7, 8, 12.0) if small else (13, 24, 36.44)
+        params = tvregnet.BlockParams.from_init_params(depth=depth, w_0=w_0, w_a=w_a, w_m=2.49, group_width=8, se_ratio=0.25)
+        net = tvregnet.RegNet(params, num_classes=num_classes, stem_width=8 if small else 32)
         net.stem[0] = _first_conv_to(net.stem[0], in_chans)
         return net
     if name == 'shufflenet_v2_se':
-        net = torchvision.models.shufflenet_v2_x0_5(num_classes=num_classes)
+        if small:
+            net = tvshufflenetv2.ShuffleNetV2([2, 2, 2], [16, 24, 48, 96, 256], num_classes=num_classes)
+        else:
+            net = torchvision.models.shufflenet_v2_x0_5(num_classes=num_classes)
         net.conv1[0] = _first_conv_to(net.conv1[0], in_chans)
         for stage in (net.stage2, net.stage3, net.stage4):
             for unit in stage:

@@ -70,9 +70,10 @@ export function chooseGranularity(
   floatOps: ReadonlySet<number>,
   inputVars: ReadonlyMap<number, Float64Array>,
   mode: Granularity = 'measured',
-): { perTensor: Set<number>; choices: WeightChoice[] } {
+): { perTensor: Set<number>; choices: WeightChoice[]; filterOf: Map<WeightChoice, number> } {
   const perTensor = new Set<number>();
   const choices: WeightChoice[] = [];
+  const filterOf = new Map<WeightChoice, number>();
   plan.ops.forEach((o, k) => {
     if (floatOps.has(k) || (o.op !== Op.CONV_2D && o.op !== Op.DEPTHWISE_CONV_2D)) return;
     const wi = o.inputs[1];
@@ -99,13 +100,41 @@ export function chooseGranularity(
     }
     const tensor = mode === 'per-tensor' || (mode === 'measured' && ratio !== null && ratio <= PER_TENSOR_TOLERANCE);
     if (tensor) perTensor.add(wi);
-    choices.push({
+    const choice: WeightChoice = {
       layer: names[wi].replace(/\/filter(\d+)$/, ' group $1').replace(/\/(filter|scale)$/, ''),
       op: o.op === Op.CONV_2D ? 'CONV_2D' : 'DEPTHWISE_CONV_2D',
       channels,
       granularity: tensor ? 'per-tensor' : 'per-channel',
       noiseRatio: ratio === null ? null : Math.round(ratio * 1e4) / 1e4,
-    });
+    };
+    choices.push(choice);
+    filterOf.set(choice, wi);
   });
-  return { perTensor, choices };
+  return { perTensor, choices, filterOf };
+}
+
+/**
+ * The size rule for models of ≥ 100k parameters (export/size-rule.ts): while the int8 file is over
+ * 30 % of the fp32 file, the per-channel layer whose per-tensor noise ratio was measured lowest
+ * goes per-tensor (each switch marked `forSize` and re-encoded by `encode`). Returns the file.
+ */
+export function fitInt8Size(
+  choices: WeightChoice[],
+  filterOf: ReadonlyMap<WeightChoice, number>,
+  perTensor: Set<number>,
+  limitBytes: number,
+  encode: () => Uint8Array,
+): { bytes: Uint8Array; switched: WeightChoice[] } {
+  let bytes = encode();
+  const candidates = choices.filter((c) => c.granularity === 'per-channel' && c.noiseRatio !== null).sort((a, b) => a.noiseRatio! - b.noiseRatio!);
+  const switched: WeightChoice[] = [];
+  for (const c of candidates) {
+    if (bytes.length <= limitBytes) break;
+    perTensor.add(filterOf.get(c)!);
+    c.granularity = 'per-tensor';
+    c.forSize = true;
+    switched.push(c);
+    bytes = encode();
+  }
+  return { bytes, switched };
 }

@@ -3,7 +3,7 @@
  * full-integer (float32 I/O by default; `io: 'int8'` for int8 I/O; per-channel or per-tensor filters
  * chosen per layer; gate-aware by default: an SE gate path stays float32 where the measurement on
  * the calibration images shows int8 hurts it), verified in the real TFLite
- * interpreter (tfjs-tflite wasm, in a child process).
+ * interpreter (tfjs-tflite wasm, in a child process) and, where installed, in Arm NN.
  */
 import type { Graph } from '../../app/model/ir.js';
 import type { ExportArtifact, ExportOptions, Exporter, GateChoice, Runner } from '../types.js';
@@ -12,6 +12,7 @@ import type { Granularity } from './granularity.js';
 import { metadataEntries } from '../metadata.js';
 import { writeTflite } from './write.js';
 import { openTflite } from './verify.js';
+import { openArmnnOptional } from './armnn.js';
 import type { IoType } from './int8.js';
 import type { Plan } from './plan.js';
 
@@ -79,7 +80,14 @@ export const tfliteExporter: Exporter = {
   output: 'file',
   extension: 'tflite',
   write: writeTfliteArtifact,
+  /** The TFLite interpreter (tfjs-tflite), then Arm NN where Debian's python3-pyarmnn is installed. */
   async open(path: string): Promise<Runner[]> {
-    return [await openTflite(path)];
+    const first = await openTflite(path);
+    try {
+      return [first, ...(await openArmnnOptional(path))];
+    } catch (e) {
+      await first.release();
+      throw e;
+    }
   },
 };

@@ -7,8 +7,11 @@
  * hard-swish → HARD_SWISH; swish → LOGISTIC + MUL; hard-sigmoid → MUL, ADD (fused RELU6), MUL;
  * se → MEAN → FULLY_CONNECTED (+act) → FULLY_CONNECTED → gate → RESHAPE [1,1,1,C] → MUL;
  * channel-shuffle → RESHAPE → TRANSPOSE → RESHAPE; split → SPLIT_V; concat → CONCATENATION;
- * pools → MAX_POOL_2D / AVERAGE_POOL_2D (max pads through PADV2 with the lowest float, average
- * excluding pads through SAME or a per-position correction MUL); global average → MEAN.
+ * pools → MAX_POOL_2D / AVERAGE_POOL_2D (max pads through PAD with zeros where the input is known
+ * ≥ 0 — after relu / relu6 / sigmoid, which is every max pool in the zoo and in timm / torchvision
+ * stems — else PADV2 with the lowest float, reported; average excluding pads through SAME or a
+ * per-position correction MUL); global average → MEAN on axes [1, 2].
+ * Grouped convs split first and pad each group (PAD → CONV_2D pairs, which runtimes fold).
  */
 import { consumers, producers, outputNames, type ActivationFn, type Conv2dNode, type Graph, type Node, type PoolNode, type SeNode } from '../../app/model/ir.js';
 import { inferShapes } from '../../app/model/shapes.js';
@@ -85,6 +88,21 @@ export function lowerGraph(g: Graph): Plan {
   const outName = (n: Node): { name: string; act: ActValue } => {
     const a = fusedInto.get(n.name);
     return a && a.kind === 'activation' ? { name: a.name, act: fusedCode(a.attrs.fn) } : { name: n.name, act: Act.NONE };
+  };
+
+  /** Whether IR tensor `name` is ≥ 0 for every input (after relu, relu6, sigmoid or hard-sigmoid, through ops that keep the sign). */
+  const signMemo = new Map<string, boolean>();
+  const nonNegative = (name: string): boolean => {
+    const known = signMemo.get(name);
+    if (known !== undefined) return known;
+    signMemo.set(name, false); // cycles cannot occur in a DAG; this only guards the recursion
+    const p = prod.get(name);
+    let r = false;
+    if (p?.kind === 'activation') r = ['relu', 'relu6', 'sigmoid', 'hard-sigmoid'].includes(p.attrs.fn) || (p.attrs.fn === 'linear' && nonNegative(p.inputs[0]));
+    else if (p && (p.kind === 'pool' || p.kind === 'se' || p.kind === 'split' || p.kind === 'channel-shuffle' || p.kind === 'flatten')) r = nonNegative(p.inputs[0]);
+    else if (p && (p.kind === 'concat' || p.kind === 'add')) r = p.inputs.every(nonNegative);
+    signMemo.set(name, r);
+    return r;
   };
 
   const inName = g.inputs[0].name;
@@ -168,7 +186,9 @@ export function lowerGraph(g: Graph): Plan {
     const { name, act } = outName(n);
     const outShape = full(n.name);
     const pp = padPlan(h, w, k, s, d, n.attrs.pads);
-    const xin = padded(x, pp.explicit, n.name);
+    const grouped = G > 1 && !(G === inC && inC / G === 1);
+    // Grouped: SPLIT, then PAD each group (a PAD read by a CONV_2D, which Arm NN folds correctly).
+    const xin = grouped ? x : padded(x, pp.explicit, n.name);
     const kin = inC / G;
     const kern = n.weights.kernel; // [kh, kw, kin, outC]
     const bias = n.weights.bias ?? new Float32Array(outC);
@@ -196,10 +216,10 @@ export function lowerGraph(g: Graph): Plan {
         b.op(Op.CONV_2D, [xin, f, bi], [y], opts);
       } else {
         const axis = b.constI(`${n.name}/axis`, [], [3]);
-        const [, ph, pw] = b.shape(xin);
-        const parts = Array.from({ length: G }, (_, gi) => b.act(`${n.name}/in${gi}`, [1, ph, pw, kin]));
+        const parts = Array.from({ length: G }, (_, gi) => b.act(`${n.name}/in${gi}`, [1, h, w, kin]));
         b.op(Op.SPLIT, [axis, xin], parts, { type: 'Split', numSplits: G });
-        const outs = parts.map((p, gi) => {
+        const outs = parts.map((part, gi) => {
+          const p = padded(part, pp.explicit, `${n.name}/g${gi}`);
           const f = b.constF(`${n.name}/filter${gi}`, [og, k[0], k[1], kin], filterOf(gi), 'conv-filter');
           const bi = b.constF(`${n.name}/bias${gi}`, [og], bias.slice(gi * og, (gi + 1) * og), 'bias');
           const yg = b.act(`${n.name}/out${gi}`, [1, outShape[1], outShape[2], og]);
@@ -279,7 +299,11 @@ export function lowerGraph(g: Graph): Plan {
     const y = b.act(n.name, outShape, ir(n.name));
     const opts = (padding: PaddingValue) => ({ type: 'Pool2D' as const, padding, strideW: ss[1], strideH: ss[0], filterW: kk[1], filterH: kk[0], act: Act.NONE });
     if (type === 'max') {
-      b.op(Op.MAX_POOL_2D, [padded(x, pp.explicit, n.name, LOWEST)], [y], opts(pp.padding));
+      // Zeros are exact pads where the input is known ≥ 0 (every window holds a real pixel, whose
+      // max is ≥ 0); elsewhere PADV2 with the lowest float, reported.
+      const nonNeg = nonNegative(n.inputs[0]);
+      if (pp.explicit && !nonNeg) b.padV2.push(n.name);
+      b.op(Op.MAX_POOL_2D, [padded(x, pp.explicit, n.name, nonNeg ? undefined : LOWEST)], [y], opts(pp.padding));
     } else if (n.attrs.countIncludePad || !pp.explicit) {
       // SAME excludes pads from the count (what countIncludePad = false asks); explicit zero pads include them.
       if (pp.padding === Padding.SAME && n.attrs.countIncludePad) {
@@ -422,5 +446,5 @@ export function lowerGraph(g: Graph): Plan {
   }
   let output = get(g.outputs[0]);
   if (output === input) output = reshape(input, b.shape(input), `${g.outputs[0]}/identity`, ir(inName));
-  return { tensors: b.tensors, ops: b.ops, input, output };
+  return { tensors: b.tensors, ops: b.ops, input, output, ...(b.padV2.length ? { padV2: b.padV2 } : {}) };
 }

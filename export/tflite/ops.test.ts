@@ -1,7 +1,7 @@
 /**
  * Lowering paths the zoo models do not reach, on a hand-built graph run in the TFLite interpreter
  * against the executor: explicit non-SAME conv pads (PAD), dilation, depthwise with a channel
- * multiplier, max pool with pads (PADV2), average pool excluding pads both as SAME and through
+ * multiplier, max pools with pads (PAD with zeros after relu6, PADV2 where the input may be negative), average pool excluding pads both as SAME and through
  * the count correction, a standalone batch norm, swish, hard-sigmoid, sigmoid, hard-swish,
  * relu6 and a dense layer with a fused relu; fp32 to 1e-4, int8 within its quantization step.
  */
@@ -48,9 +48,10 @@ function graph(): Graph {
     conv('c1', 'x', 2, 4, 3, 2, [1, 1, 1, 1]), // 10 → 5, pads (1,1) where SAME wants (0,1): PAD + VALID
     act('sw', 'c1', 'swish'),
     { kind: 'batchnorm', name: 'bn', inputs: ['sw'], attrs: { epsilon: 1e-5, momentum: 0.1 }, weights: { gamma: arr(4, 1).map((v) => 1 + v), beta: arr(4), mean: arr(4), variance: arr(4).map((v) => 1 + Math.abs(v)) } },
-    conv('dw', 'bn', 4, 8, 3, 1, [2, 2, 2, 2], 4, 2), // depthwise, multiplier 2, dilation 2
+    pool('mpn', 'bn', 'max', 2, 1, [1, 1, 0, 0], true), // input may be negative, pads (1,0) where SAME wants (0,1): PADV2 with the lowest float
+    conv('dw', 'mpn', 4, 8, 3, 1, [2, 2, 2, 2], 4, 2), // depthwise, multiplier 2, dilation 2
     act('r6', 'dw', 'relu6'),
-    pool('mp', 'r6', 'max', 2, 2, [1, 1, 1, 1], true), // 5 → 3, pads (1,0) where SAME wants (0,1): PADV2 with the lowest float
+    pool('mp', 'r6', 'max', 2, 2, [1, 1, 1, 1], true), // 5 → 3, pads (1,0) where SAME wants (0,1), after relu6: PAD with zeros
     act('hs', 'mp', 'hard-sigmoid'),
     pool('ap', 'hs', 'avg', 3, 1, [1, 1, 1, 1], false), // = SAME
     pool('ap2', 'ap', 'avg', 2, 1, [1, 1, 0, 0], false), // not SAME: count correction
@@ -74,6 +75,9 @@ test('every lowering path runs in the TFLite interpreter with the executor’s n
   try {
     const fp32 = await writeTflite(g, { quant: 'fp32' });
     const ops = readTflite(fp32.bytes).ops;
+    // PADV2 only for the max pool whose input may be negative, and the file says so.
+    assert.equal(ops.filter((o) => o === 'PADV2').length, 1, ops.join(' '));
+    assert.ok(fp32.notes.some((n) => n.startsWith('PADV2') && n.endsWith(': mpn')), fp32.notes.join('\n'));
     for (const op of ['PAD', 'PADV2', 'DEPTHWISE_CONV_2D', 'MAX_POOL_2D', 'AVERAGE_POOL_2D', 'LOGISTIC', 'HARD_SWISH', 'FULLY_CONNECTED']) assert.ok(ops.includes(op), `${op} in ${ops.join(' ')}`);
     writeFileSync(join(dir, 'fp32.tflite'), fp32.bytes);
     const out = (await verifyTflite(join(dir, 'fp32.tflite'), x, n)).outputs;

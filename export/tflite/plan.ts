@@ -61,6 +61,8 @@ export interface Plan {
   ops: PlanOp[];
   input: number;
   output: number;
+  /** Max pools whose explicit pads needed PADV2 (their input is not known to be ≥ 0). */
+  padV2?: string[];
 }
 
 /** Appends tensors and ops; names are made unique. */
@@ -91,6 +93,8 @@ export class PlanBuilder {
 
   /** Tag added to every op appended while it is set (the SE block being lowered). */
   se: string | undefined;
+  /** Max pools padded through PADV2 (reported). */
+  readonly padV2: string[] = [];
 
   op(op: OpCode, inputs: number[], outputs: number[], options?: OpOptions): void {
     this.ops.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(this.se ? { se: this.se } : {}) });

@@ -24,6 +24,8 @@ export interface TfliteSummary {
   outputs: number[];
   /** Builtin operator names in execution order. */
   ops: string[];
+  /** Each operator's input and output tensor indices (same order as `ops`). */
+  opTensors: { inputs: number[]; outputs: number[] }[];
   opVersions: Map<string, number>;
   metadata: Record<string, string>;
 }
@@ -138,6 +140,7 @@ export function readTflite(bytes: Uint8Array, what = 'The TFLite file'): TfliteS
   });
   const codes = r.tables(model, 1).map((c) => ({ op: Math.max(r.int(c, 3), r.int(c, 0, 0, 1)), version: r.int(c, 2, 1) }));
   const ops = r.tables(sg, 3).map((o) => OP_NAMES[codes[r.int(o, 0)]?.op ?? -1] ?? `op${codes[r.int(o, 0)]?.op}`);
+  const opTensors = r.tables(sg, 3).map((o) => ({ inputs: r.ints(o, 1), outputs: r.ints(o, 2) }));
   const opVersions = new Map<string, number>();
   for (const c of codes) opVersions.set(OP_NAMES[c.op] ?? `op${c.op}`, c.version);
   const metadata: Record<string, string> = {};
@@ -145,5 +148,5 @@ export function readTflite(bytes: Uint8Array, what = 'The TFLite file'): TfliteS
     const buf = buffers[r.int(m, 1)];
     metadata[r.string(m, 0)] = buf ? new TextDecoder().decode(r.bytes(buf, 0)) : '';
   }
-  return { version: r.int(model, 0), tensors, inputs: r.ints(sg, 1), outputs: r.ints(sg, 2), ops, opVersions, metadata };
+  return { version: r.int(model, 0), tensors, inputs: r.ints(sg, 1), outputs: r.ints(sg, 2), ops, opTensors, opVersions, metadata };
 }

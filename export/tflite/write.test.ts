@@ -19,6 +19,7 @@ import { gateOps } from './index.js';
 import { openTflite, verifyTflite } from './verify.js';
 import { readTflite } from './read.js';
 import { TensorType } from './schema.js';
+import { assertInt8Size } from '../test-support.js';
 
 const EVAL = 200;
 const REF = 24;
@@ -60,24 +61,10 @@ function compare(a: Float32Array, b: Float32Array, n: number): { maxAbs: number;
   return { maxAbs, agreement: agree / n, scale };
 }
 
-/**
- * Measured int8 / fp32 ratio (all-int8, bias-corrected, filters per-tensor where measured free —
- * granularity.ts —, no inner tensor names, every identical buffer, vector and table written once)
- * plus ~0.3 point: se-resnet-demo 27.97 %, se-mobilenet-demo 33.29 %, se-mobilenetv3-demo 30.34 %,
- * se-shufflenet-demo 35.07 %, se-shufflenetv2-demo 31.06 %. What the others cannot lose (the
- * remaining per-channel scales, int32 biases, tensor and operator tables): bench/RESULTS.md.
- */
-const INT8_SIZE_BOUND: Record<string, number> = {
-  'se-mobilenet-demo': 0.336,
-  'se-mobilenetv3-demo': 0.307,
-  'se-shufflenet-demo': 0.354,
-  'se-shufflenetv2-demo': 0.314,
-};
-
 const FAMILIES = ['se-resnet-demo', 'se-mobilenet-demo', 'se-mobilenetv3-demo', 'se-shufflenet-demo', 'se-shufflenetv2-demo'];
 
 for (const name of FAMILIES) {
-  test(`${name}: fp32, fp16 and int8 .tflite in the TFLite interpreter match the executor`, async () => {
+  test(`${name}: fp32, fp16 and int8 .tflite in the TFLite interpreter match the executor`, async (t) => {
     const { evalX, calibX } = await data;
     const g = buildZooModel(name);
     const per = g.inputs[0].shape.reduce((a, b) => a * b, 1);
@@ -110,10 +97,9 @@ for (const name of FAMILIES) {
       assert.equal(info.tensors[info.inputs[0]].type, TensorType.FLOAT32);
       const q8 = info.tensors.filter((t) => t.type === TensorType.INT8).length;
       assert.ok(q8 > info.tensors.length / 2, `${q8} of ${info.tensors.length} tensors are int8`);
-      const ratio = int8.bytes.length / fp32.bytes.length;
       // Weights shrink 4×; per-channel scales (+ int64 zero points), int32 biases and the graph
-      // structure are a fixed cost that these ~50k-parameter models feel (bench/RESULTS.md).
-      assert.ok(ratio <= (INT8_SIZE_BOUND[name] ?? 0.3), `int8 file is ${(100 * ratio).toFixed(1)}% of fp32`);
+      // structure are a fixed cost that models under 100k parameters feel (bench/RESULTS.md).
+      t.diagnostic(assertInt8Size(g, int8.bytes.length, fp32.bytes.length, `${name} tflite`));
       const c8 = compare(await run(int8.bytes, 'int8.tflite'), ref, EVAL);
       assert.ok(c8.agreement >= 0.95, `int8 argmax agreement with float ${c8.agreement}`);
     } finally {

@@ -13,11 +13,13 @@ import { lowerGraph } from './lower.js';
 import { fp32Model } from './emit.js';
 import { fp16Model } from './fp16.js';
 import { activationParams, int8Model, type IoType } from './int8.js';
-import { chooseGranularity, PER_TENSOR_TOLERANCE, type Granularity, type WeightChoice } from './granularity.js';
+import { chooseGranularity, fitInt8Size, PER_TENSOR_TOLERANCE, type Granularity, type WeightChoice } from './granularity.js';
 import { calibratePlan, type CalibSource } from './calibrate.js';
 import type { CalibMethod, GateChoice } from '../types.js';
 import { GateMeter } from '../quantize/se-gate.js';
 import type { Plan } from './plan.js';
+import { costReport } from '../../app/model/accounting.js';
+import { INT8_SIZE_RATIO, SIZE_RULE_MIN_PARAMS } from '../size-rule.js';
 
 export interface TfliteWriteOptions {
   quant: 'fp32' | 'fp16' | 'int8';
@@ -74,6 +76,7 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
   const description = `${g.name} (${opts.quant}) written by se-prune-studio`;
   const notes: string[] = [];
   if (foldedCount) notes.push(`folded ${foldedCount} batch norms into their convolutions`);
+  if (plan.padV2?.length) notes.push(`PADV2 (lowest-value pads, which XNNPACK, the GPU delegate and Arm NN do not accept) for max pools whose input may be negative, where no exact PAD exists: ${plan.padV2.join(', ')}`);
   if (opts.quant === 'fp32') return { bytes: encodeTflite(fp32Model(plan, description, metadata)), notes };
   if (opts.quant === 'fp16') {
     notes.push('float16 weights with DEQUANTIZE ops; float32 activations, input and output');
@@ -85,12 +88,20 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
   const { ranges, images, inputMeans, inputVars } = await calibratePlan(folded, plan, opts.calib, opts.calibMethod, meter);
   const gates = meter?.measure('tflite') ?? [];
   const floatOps = opts.floatOps?.(plan, gates) ?? new Set<number>();
-  const { perTensor, choices } = chooseGranularity(plan, names, activationParams(plan, ranges, floatOps), floatOps, inputVars, opts.granularity);
+  const { perTensor, choices, filterOf } = chooseGranularity(plan, names, activationParams(plan, ranges, floatOps), floatOps, inputVars, opts.granularity);
+  const encode = (): Uint8Array =>
+    encodeTflite(int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans, perTensor));
+  // The size rule binds from 100k parameters: measured-cheapest layers go per-tensor until it holds.
+  const measured = (opts.granularity ?? 'measured') === 'measured';
+  const limit = measured && costReport(g).params >= SIZE_RULE_MIN_PARAMS ? INT8_SIZE_RATIO * encodeTflite(fp32Model(plan, description, { ...metadata, quant: 'fp32' })).length : Infinity;
+  const { bytes, switched } = fitInt8Size(choices, filterOf, perTensor, limit, encode);
   notes.push(
     `int8 full-integer: int8 conv weights (${choices.length - perTensor.size} layers per-channel, ${perTensor.size} per-tensor${opts.granularity && opts.granularity !== 'measured' ? '' : ` where it adds ≤ ${Math.round(100 * (PER_TENSOR_TOLERANCE - 1))} % output noise`})${opts.biasCorrection === false ? '' : ' with bias correction'}, per-tensor int8 activations (${opts.calibMethod === 'percentile' ? 'percentile 99.99 %' : 'MinMax'} on ${images} images), int32 biases; ${io === 'int8' ? 'int8' : 'float32'} input and output`,
   );
-  const model = int8Model(plan, ranges, io, description, { ...metadata, io }, floatOps, opts.biasCorrection === false ? new Map() : inputMeans, perTensor);
-  return { bytes: encodeTflite(model), notes, weights: choices, ...(meter ? { gates } : {}) };
+  if (switched.length) {
+    notes.push(`size rule (int8 ≤ ${100 * INT8_SIZE_RATIO} % of fp32 from ${SIZE_RULE_MIN_PARAMS / 1000}k parameters): ${switched.length} more layers per-tensor, lowest measured noise first: ${switched.map((c) => `${c.layer} (${c.noiseRatio})`).join(', ')}`);
+  }
+  return { bytes, notes, weights: choices, ...(meter ? { gates } : {}) };
 }
 
 /** The brief's name for the writer. */

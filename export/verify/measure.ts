@@ -17,7 +17,8 @@ export interface EvalBatch {
   n: number;
 }
 
-export const LATENCY_RUNS = 15;
+/** Timed batch-1 runs per latency figure (the median is reported). */
+export const LATENCY_RUNS = 30;
 
 function argmax(a: Float32Array, off: number, k: number): number {
   let best = 0;
@@ -52,7 +53,10 @@ export async function measureRunner(
   classes: number,
   bytes: number,
   latencyRuns = LATENCY_RUNS,
+  /** Filled with the runtime's argmax per image (for agreement between runtimes). */
+  preds: number[] = [],
 ): Promise<VerifyReport> {
+  if (r.refused) return { runtime: r.runtime, n: 0, top1: null, top1Float: null, agreement: 0, maxAbsDiff: 0, bytes, latencyMs: 0, refused: r.refused };
   const acc = new AccuracyAccumulator(classes);
   const accF = new AccuracyAccumulator(classes);
   let agree = 0;
@@ -72,7 +76,9 @@ export async function measureRunner(
       accF.add(ref[i], b.y);
     }
     for (let s = 0; s < b.n; s++) {
-      if (argmax(out, s * classes, classes) === argmax(ref[i], s * classes, classes)) agree++;
+      const p = argmax(out, s * classes, classes);
+      preds.push(p);
+      if (p === argmax(ref[i], s * classes, classes)) agree++;
       n++;
     }
     for (let j = 0; j < out.length; j++) {
@@ -80,19 +86,7 @@ export async function measureRunner(
       maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? Infinity : d);
     }
   }
-  let latencyMs = 0;
-  const first = data.find((b) => b.n > 0);
-  if (first && latencyRuns > 0) {
-    const one = first.x.subarray(0, first.x.length / first.n);
-    const times: number[] = [];
-    for (let k = 0; k < latencyRuns + 2; k++) {
-      const t0 = performance.now();
-      await r.run(one, 1);
-      if (k >= 2) times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    latencyMs = times[Math.floor(times.length / 2)];
-  }
+  const lat = await batch1Latency(r, data, latencyRuns);
   return {
     runtime: r.runtime,
     n,
@@ -101,6 +95,29 @@ export async function measureRunner(
     agreement: n ? agree / n : 0,
     maxAbsDiff,
     bytes,
-    latencyMs,
+    ...lat,
+    ...(r.caveat ? { caveat: r.caveat } : {}),
   };
+}
+
+/**
+ * Batch-1 latency of the first image: timed inside the runtime where it can (`Runner.latency`: no
+ * process or file hop), else around `run` here; the median of `runs` runs after two warm-ups.
+ */
+export async function batch1Latency(r: Runner, data: EvalBatch[], runs: number): Promise<{ latencyMs: number; latencyRuns?: number; threads?: number }> {
+  const first = data.find((b) => b.n > 0);
+  if (!first || runs <= 0) return { latencyMs: 0 };
+  const one = first.x.subarray(0, first.x.length / first.n);
+  if (r.latency) {
+    const l = await r.latency(one, runs);
+    return { latencyMs: l.ms, latencyRuns: l.runs, threads: l.threads };
+  }
+  const times: number[] = [];
+  for (let k = 0; k < runs + 2; k++) {
+    const t0 = performance.now();
+    await r.run(one, 1);
+    if (k >= 2) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { latencyMs: times[Math.floor(times.length / 2)], latencyRuns: runs, ...(r.threads ? { threads: r.threads } : {}) };
 }

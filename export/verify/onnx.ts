@@ -17,6 +17,7 @@ export async function openOrtNode(bytes: Uint8Array): Promise<Runner> {
   const m = await createOrtSession(bytes, { threads: 1 });
   return {
     runtime: 'onnxruntime-node',
+    threads: 1,
     async run(x, n) {
       return (await m.run(x, n)).outputs[0];
     },
@@ -49,6 +50,7 @@ export async function openOrtWeb(bytes: Uint8Array): Promise<Runner> {
   const [c, h, w] = dims;
   return {
     runtime: 'onnxruntime-web (wasm)',
+    threads: 1,
     async run(x, n) {
       const feed = new ortWeb.Tensor('float32', nhwcToNchw(x, n, h, w, c), [n, c, h, w]);
       try {

@@ -46,6 +46,7 @@ export async function openTfjs(dir: string): Promise<Runner> {
   const shape = model.inputs[0].shape ?? [];
   return {
     runtime: `@tensorflow/tfjs ${tfjs.version.tfjs} (loadGraphModel, cpu)`,
+    threads: 1,
     async run(x, n) {
       const input = tfjs.tensor(x, [n, ...shape.slice(1)] as number[]);
       try {

@@ -57,6 +57,8 @@ export const exportCommand: CommandSpec = {
     'calib-method': { type: 'string', value: 'minmax|percentile', description: 'How activation ranges are taken from the calibration set.', default: 'minmax' },
     'no-gate-aware': { type: 'boolean', description: 'Quantize every SE gate path to int8 without measuring (by default ONNX keeps gate paths float, TFLite keeps float only the blocks where int8 measurably hurts).' },
     'no-verify': { type: 'boolean', description: 'Skip loading and measuring the written file in its runtimes.' },
+    baseline: { type: 'string', value: 'MODEL', description: 'The unpruned model, exported the same way in the same run for a latency comparison (default: the model a pruned project was pruned from, when it still opens).' },
+    'no-baseline': { type: 'boolean', description: 'Do not export and time the unpruned model.' },
     out: { type: 'string', value: 'PATH', description: 'Output file (a folder for tfjs).' },
     force: { type: 'boolean', description: 'Replace an existing output.' },
   },
@@ -105,6 +107,7 @@ export const exportCommand: CommandSpec = {
     if (verify && !data) ctx.log('verification without --data: the file is loaded and compared with the float model on 8 probe images; pass --data for accuracy.');
     const probe = verify && !data ? [probeBatch(m.project.graph.inputs[0].shape, 8)] : undefined;
 
+    const baseline = verify && ctx.values['no-baseline'] !== true ? await loadBaseline(ctx, m) : undefined;
     const r = await exportModel({
       graph: m.project.graph,
       format,
@@ -119,18 +122,50 @@ export const exportCommand: CommandSpec = {
       protect: [ctx.positionals[0]],
       verify,
       verifyData: verifyData ?? probe,
+      ...(baseline ? { baseline } : {}),
     });
     const lines = [`wrote ${r.file} (${r.format} ${r.quant}, ${r.bytes} bytes)`, ...r.notes.map((n) => `  ${n}`)];
     for (const v of r.verifyAll) {
+      if (v.refused) {
+        lines.push(`${v.runtime}: refused the file: ${v.refused}`);
+        continue;
+      }
       const acc = v.top1 === null ? '' : `top-1 ${pct(v.top1)} (float ${pct(v.top1Float ?? 0)}), `;
-      lines.push(`${v.runtime}: ${acc}argmax agreement ${pct(v.agreement)} on ${v.n} images, max |Δ logits| ${v.maxAbsDiff.toExponential(2)}, batch-1 latency ${v.latencyMs.toFixed(2)} ms`);
+      const first = v.agreementWithFirst === undefined ? '' : `, argmax agreement with ${r.verifyAll[0].runtime} ${pct(v.agreementWithFirst)}`;
+      const lat = v.latencyMs ? `, batch-1 latency ${v.latencyMs.toFixed(2)} ms (median of ${v.latencyRuns} runs, ${v.threads ?? 1} thread${(v.threads ?? 1) > 1 ? 's' : ''})` : '';
+      const base = r.baseline?.latency.find((b) => b.runtime === v.runtime);
+      const vs = base ? `; unpruned ${r.baseline!.source} ${base.latencyMs.toFixed(2)} ms in the same run (${(base.latencyMs / v.latencyMs).toFixed(2)}×)` : '';
+      lines.push(`${v.runtime}: ${acc}argmax agreement ${pct(v.agreement)} on ${v.n} images${first}, max |Δ logits| ${v.maxAbsDiff.toExponential(2)}${lat}${vs}`);
+      if (v.caveat) lines.push(`  ${v.caveat}`);
     }
+    if (r.baseline) lines.push(`unpruned ${r.baseline.source}: ${r.baseline.params} parameters, ${r.baseline.bytes} bytes as ${r.format} ${r.quant}`);
     if (!verify) lines.push('not verified (--no-verify)');
     if (calibLoaded) lines.push(`calibrated on ${calibLoaded.source} (${calibLoaded.split})${sameImages ? ': the verification images themselves, as asked' : ''}`);
     const calibration = calibLoaded ? { calibration: { source: calibLoaded.source, split: calibLoaded.split, sameAsVerification: sameImages } } : {};
     return { json: { model: m.source, ...r, ...calibration }, text: lines.join('\n') };
   },
 };
+
+/**
+ * The unpruned model to export beside this one: --baseline, else the model a pruned project records
+ * it was pruned from (when that still opens; a line says when it does not).
+ */
+async function loadBaseline(ctx: CommandContext, m: LoadedModel): Promise<{ graph: LoadedModel['project']['graph']; source: string } | undefined> {
+  const given = str(ctx, 'baseline');
+  const recorded = typeof m.project.graph.meta.prunedFrom === 'string' ? m.project.graph.meta.prunedFrom : undefined;
+  const source = given ?? recorded;
+  if (!source) return undefined;
+  try {
+    const b = await loadModel(source);
+    const [theirs, ours] = [b.project.graph.inputs[0].shape.join('×'), m.project.graph.inputs[0].shape.join('×')];
+    if (theirs !== ours) throw new UserError(`The baseline ${source} takes ${theirs} inputs where ${ctx.positionals[0]} takes ${ours}; pass the unpruned model it came from, or --no-baseline.`);
+    return { graph: b.project.graph, source };
+  } catch (e) {
+    if (given || !(e instanceof UserError)) throw e;
+    ctx.log(`latency without the unpruned model: ${source}, which this model was pruned from, does not open (${e.message.replace(/\.$/, '')}).`);
+    return undefined;
+  }
+}
 
 /** Deterministic unlabelled images in [0, 1] for a load-and-run check without a dataset. */
 function probeBatch(shape: number[], n: number): EvalBatch {

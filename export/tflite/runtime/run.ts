@@ -12,7 +12,9 @@
  * output dequantized. Once loaded the child prints `{ ok: true, ready: true, inputDtype, outputDtype }`
  * (or `{ ok: false, error }` and exits), then serves requests, one JSON line each on stdin:
  * `{ input, n, output }` (file paths; the input file holds n·H·W·C little-endian float32 values),
- * answering `{ ok: true, outputSize, latencyMs }` (median per image) or `{ ok: false, error }`.
+ * answering `{ ok: true, outputSize, latencyMs }` (median per image) or `{ ok: false, error }`;
+ * `{ latency, runs }` (a file with one image) answers `{ ok: true, latencyMs, runs }`, the median of
+ * `runs` timed predictions after two warm-ups.
  */
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -86,41 +88,59 @@ async function main(): Promise<void> {
   const outQ = io.output;
   if (inInfo.dtype !== 'float32' && !inQ) throw new Error('the model has an integer input without quantization parameters');
 
-  const run = (inputPath: string, n: number, outputPath: string): object => {
+  const read = (inputPath: string): Float32Array => {
     const raw = readFileSync(inputPath);
-    const x = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  };
+  /** One image through the interpreter: its logits (dequantized) and the milliseconds predict took. */
+  const one = (img: Float32Array): { data: ArrayLike<number>; ms: number } => {
+    let t: import('@tensorflow/tfjs-core').Tensor;
+    if (inInfo.dtype === 'float32') t = tf.tensor(img, [1, ...shape.slice(1)], 'float32');
+    else {
+      const q = new Int32Array(per);
+      for (let k = 0; k < per; k++) q[k] = Math.max(-128, Math.min(127, Math.round(img[k] / inQ!.scale) + inQ!.zeroPoint));
+      t = tf.tensor(q, [1, ...shape.slice(1)], 'int32');
+    }
+    const t0 = performance.now();
+    const y = model.predict(t) as import('@tensorflow/tfjs-core').Tensor;
+    const data = y.dataSync();
+    const ms = performance.now() - t0;
+    t.dispose();
+    y.dispose();
+    return { data, ms };
+  };
+  const median = (times: number[]): number => (times.length ? times.sort((a, b) => a - b)[Math.floor(times.length / 2)] : 0);
+  const run = (inputPath: string, n: number, outputPath: string): object => {
+    const x = read(inputPath);
     if (x.length !== n * per) throw new Error(`the input holds ${x.length} values, expected ${n}×${per}`);
     const out = new Float32Array(n * outPer);
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
-      const img = x.subarray(i * per, (i + 1) * per);
-      let t: import('@tensorflow/tfjs-core').Tensor;
-      if (inInfo.dtype === 'float32') t = tf.tensor(img, [1, ...shape.slice(1)], 'float32');
-      else {
-        const q = new Int32Array(per);
-        for (let k = 0; k < per; k++) q[k] = Math.max(-128, Math.min(127, Math.round(img[k] / inQ!.scale) + inQ!.zeroPoint));
-        t = tf.tensor(q, [1, ...shape.slice(1)], 'int32');
-      }
-      const t0 = performance.now();
-      const y = model.predict(t) as import('@tensorflow/tfjs-core').Tensor;
-      const data = y.dataSync();
-      times.push(performance.now() - t0);
+      const { data, ms } = one(x.subarray(i * per, (i + 1) * per));
+      times.push(ms);
       const deq = outQ && outInfo.dtype !== 'float32';
       for (let k = 0; k < outPer; k++) out[i * outPer + k] = deq ? (data[k] - outQ.zeroPoint) * outQ.scale : data[k];
-      t.dispose();
-      y.dispose();
     }
-    times.sort((a, b) => a - b);
     writeFileSync(outputPath, new Uint8Array(out.buffer));
-    return { ok: true, outputSize: outPer, latencyMs: times.length ? times[Math.floor(times.length / 2)] : 0 };
+    return { ok: true, outputSize: outPer, latencyMs: median(times) };
+  };
+  /** Batch-1 latency: `runs` timed runs of one image after two warm-ups. */
+  const latency = (inputPath: string, runs: number): object => {
+    const img = read(inputPath).subarray(0, per);
+    const times: number[] = [];
+    for (let k = 0; k < runs + 2; k++) {
+      const { ms } = one(img);
+      if (k >= 2) times.push(ms);
+    }
+    return { ok: true, latencyMs: median(times), runs };
   };
 
   reply({ ok: true, ready: true, inputDtype: inInfo.dtype, outputDtype: outInfo.dtype });
   for await (const line of createInterface({ input: process.stdin })) {
     if (!line.trim()) continue;
     try {
-      const req = JSON.parse(line) as { input: string; n: number; output: string };
-      reply(run(req.input, req.n, req.output));
+      const req = JSON.parse(line) as { input: string; n: number; output: string } | { latency: string; runs: number };
+      reply('latency' in req ? latency(req.latency, req.runs) : run(req.input, req.n, req.output));
     } catch (e) {
       reply({ ok: false, error: message(e) });
     }
