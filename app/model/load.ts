@@ -3,7 +3,7 @@
  * (through app/import) an `.onnx` file or a TF.js `model.json`. Returns the project and a content
  * hash that identifies the exact weights (statistics and exports record it).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { extname, basename } from 'node:path';
 import { ModelError } from './errors.js';
@@ -14,6 +14,8 @@ import { writeFileAtomic, type WriteOptions } from '../util/atomic-write.js';
 import type { Graph } from './ir.js';
 import { nodeWeights } from './ir.js';
 import { modelReaders } from '../import/index.js';
+import { readRegular } from '../util/read-bounded.js';
+import { validateGraph } from './validate-graph.js';
 
 export interface LoadedModel {
   project: Project;
@@ -47,19 +49,10 @@ export async function loadModel(arg: string): Promise<LoadedModel> {
   }
   if (arg.startsWith('zoo:')) {
     const graph = buildZooModel(arg.slice(4));
+    validateGraph(graph, `The zoo model ${arg}`);
     return { project: { graph, history: [] }, source: arg, hash: graphHash(graph) };
   }
-  let bytes: Uint8Array;
-  try {
-    if (statSync(arg).isDirectory()) throw new ModelError(`Model path ${arg} is a folder; give the model file inside it.`);
-    bytes = readFileSync(arg);
-  } catch (e) {
-    if (e instanceof ModelError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ModelError(`Model file ${arg} does not exist.`);
-    if (code === 'EACCES') throw new ModelError(`Model file ${arg} cannot be read (permission denied).`);
-    throw new ModelError(`Model file ${arg} cannot be read: ${(e as Error).message}.`);
-  }
+  const bytes = await readRegular(arg, `Model file ${arg}`);
   const head = bytes.subarray(0, 64);
   let project: Project;
   if (extname(arg) === '.seprune' || new TextDecoder().decode(head.subarray(0, 8)) === 'SEPRUNE\0') {
@@ -72,6 +65,7 @@ export async function loadModel(arg: string): Promise<LoadedModel> {
       );
     }
     project = await reader.read(bytes, arg);
+    validateGraph(project.graph, `Model file ${basename(arg)}`);
   }
   return { project, source: arg, hash: graphHash(project.graph) };
 }

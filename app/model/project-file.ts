@@ -13,8 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Graph, Node, Preprocessing } from './ir.js';
-import { nodeWeights, NODE_KINDS } from './ir.js';
-import { inferShapes } from './shapes.js';
+import { nodeWeights } from './ir.js';
+import { describe, isObject, validateGraph } from './validate-graph.js';
+import { validateHistory, validateLabels, validatePreprocessing, validateStats } from './validate-project.js';
 import { ModelError } from './errors.js';
 import type { ExcitationStats } from './excitation-stats.js';
 
@@ -113,8 +114,11 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
   } catch {
     throw new ModelError(`${what} has a corrupted header.`);
   }
-  if (header?.format !== 'seprune' || !header.graph || !Array.isArray(header.graph.nodes)) {
+  if (!isObject(header) || header.format !== 'seprune' || !isObject(header.graph) || !Array.isArray(header.graph.nodes)) {
     throw new ModelError(`${what} has a header without a model graph.`);
+  }
+  if (!Number.isInteger(header.blobBytes) || header.blobBytes < 0 || header.blobBytes % 4 !== 0 || typeof header.blobSha256 !== 'string') {
+    throw new ModelError(`${what} has a header without a valid weight length and checksum.`);
   }
   const start = 16 + hlen + pad8(16 + hlen);
   const blob = bytes.subarray(start);
@@ -125,13 +129,14 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
   }
   const aligned = new Uint8Array(blob); // own, 4-byte aligned copy
   const floats = new Float32Array(aligned.buffer, 0, aligned.length / 4);
-  const nodes = header.graph.nodes.map((n) => {
-    if (!NODE_KINDS.includes(n.kind)) throw new ModelError(`${what} contains a node of unknown kind "${String(n.kind)}".`);
-    if (!n.weights) return n as unknown as Node;
+  const nodes = header.graph.nodes.map((n, i) => {
+    if (!isObject(n)) throw new ModelError(`${what} has node ${i} ${describe(n)} where an object is needed.`);
+    if (n.weights === undefined) return n as unknown as Node;
+    if (!isObject(n.weights)) throw new ModelError(`${what} has weights ${describe(n.weights)} in node ${i} where an object is needed.`);
     const w: Record<string, Float32Array> = {};
     for (const [k, ref] of Object.entries(n.weights)) {
-      if (!ref || !Number.isInteger(ref.offset) || !Number.isInteger(ref.length) || ref.offset < 0 || ref.offset + ref.length > floats.length) {
-        throw new ModelError(`${what} has an out-of-range weight reference in node "${n.name}".`);
+      if (!isObject(ref) || !Number.isInteger(ref.offset) || !Number.isInteger(ref.length) || ref.offset < 0 || ref.length < 0 || ref.offset + ref.length > floats.length) {
+        throw new ModelError(`${what} has an out-of-range weight reference in node "${String(n.name).slice(0, 80)}".`);
       }
       w[k] = floats.slice(ref.offset, ref.offset + ref.length);
     }
@@ -139,14 +144,14 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
   });
   const graph: Graph = { ...header.graph, nodes };
   try {
-    inferShapes(graph);
+    validateGraph(graph, 'its graph');
   } catch (e) {
     if (e instanceof ModelError) throw new ModelError(`${what} holds an inconsistent model: ${e.message}`);
     throw new ModelError(`${what} holds a malformed model graph.`);
   }
-  const p: Project = { graph, history: Array.isArray(header.history) ? header.history : [] };
-  if (header.preprocessing) p.preprocessing = header.preprocessing;
-  if (header.labels) p.labels = header.labels;
-  if (header.stats) p.stats = header.stats;
+  const p: Project = { graph, history: validateHistory(header.history, what) };
+  if (header.preprocessing !== undefined) p.preprocessing = validatePreprocessing(header.preprocessing, what);
+  if (header.labels !== undefined) p.labels = validateLabels(header.labels, what);
+  if (header.stats !== undefined) p.stats = validateStats(header.stats, what);
   return p;
 }

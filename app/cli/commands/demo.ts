@@ -5,7 +5,7 @@
  * verified in onnxruntime, all written to a report folder. Each step runs the same command code
  * a user runs, so the demo exercises exactly the CLI's behaviour.
  */
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
@@ -14,7 +14,7 @@ import { summarize } from '../../model/summary.js';
 import { openDataset, sampleIndices } from '../../data/index.js';
 import { collectStats } from '../../../pruning/stats/collect.js';
 import { evaluate } from '../../eval/evaluate.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkWritableFolder, writeFileAtomic } from '../../util/atomic-write.js';
 import { UserError } from '../../model/errors.js';
 import { fmtCount, pct } from '../format.js';
 import { pruneCommand } from './prune.js';
@@ -68,7 +68,7 @@ export const demoCommand: CommandSpec = {
     const data = { data: 'fashion-mnist', ...(dataDir ? { 'data-dir': dataDir } : {}) };
     const force = ctx.values.force === true;
     if (existsSync(out) && !force) throw new UserError(`Report folder ${out} already exists; pass --force to replace its files.`);
-    mkdirSync(out, { recursive: true });
+    checkWritableFolder(out, 'Report folder');
     const t0 = Date.now();
     const m = await loadModel(str(ctx, 'model') ?? DEFAULT_MODEL);
     const g = m.project.graph;

@@ -11,7 +11,8 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
 import { loadModel, saveProject } from '../../model/load.js';
 import { UserError } from '../../model/errors.js';
-import { checkWritable } from '../../util/atomic-write.js';
+import { checkWritable, checkWritableFolder } from '../../util/atomic-write.js';
+import { resumeFoundNothing } from '../resume-check.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
 import { sampleIndices } from '../../data/index.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
@@ -122,6 +123,8 @@ export const finetuneCommand: CommandSpec = {
     if (checkpointDir && !resume && checkpointExists(checkpointDir)) {
       throw new UserError(`${checkpointDir} already holds a checkpoint; pass --resume to continue from it or choose another --checkpoint-dir.`);
     }
+    if (resume && checkpointDir && !checkpointExists(checkpointDir)) throw new UserError(resumeFoundNothing(checkpointDir));
+    if (checkpointDir) checkWritableFolder(checkpointDir, 'Checkpoint folder');
     const opts = {
       epochs,
       batchSize: num(ctx, 'batch', { integer: true, min: 2 }) ?? 32,

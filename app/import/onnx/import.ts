@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { ModelError } from '../../model/errors.js';
 import { oneLineError } from '../one-line.js';
 import type { Graph } from '../../model/ir.js';
-import { inferShapes } from '../../model/shapes.js';
+import { validateGraph } from '../../model/validate-graph.js';
 import { decodeModel, type ModelProto } from '../../engine/onnx/schema.js';
 import { fuseActivations } from './activations.js';
 import { foldModel } from './fold.js';
@@ -44,7 +44,7 @@ export function onnxToGraph(bytes: Uint8Array, path = 'model.onnx'): Graph {
       seBlocks: found.se,
       channelShuffles: found.shuffle,
     };
-    inferShapes(g);
+    validateGraph(g);
     return g;
   } catch (e) {
     // Anything not a UserError is a file so malformed that an internal invariant broke: still one sentence.

@@ -2,17 +2,54 @@
  * The TF.js layers-model {@link ModelReader}: a `model.json` whose weight shards sit in the same
  * folder (read from there).
  */
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { ModelError } from '../../model/errors.js';
+import { ModelError, UserError } from '../../model/errors.js';
+import { MAX_MODEL_BYTES, readRegular } from '../../util/read-bounded.js';
 import { oneLineError } from '../one-line.js';
 import type { Graph } from '../../model/ir.js';
 import type { ModelReader } from '../../model/load.js';
-import { inferShapes } from '../../model/shapes.js';
 import { labelStagesByResolution } from '../../model/stages.js';
+import { validateGraph } from '../../model/validate-graph.js';
 import { kerasToGraph } from './lower.js';
 import { parseTopology } from './topology.js';
-import { readWeights, type WeightGroup } from './weights.js';
+import { groupBytes, readWeights, type WeightGroup } from './weights.js';
+
+/**
+ * Reads the weight files a model.json lists, asynchronously, each refused unless it is a regular
+ * file and read no further than the bytes its group's manifest accounts for (a shard that is
+ * /dev/zero, a FIFO or a huge file cannot exhaust memory). Malformed manifests read nothing
+ * here; {@link tfjsToGraph} words their error.
+ */
+async function readShards(bytes: Uint8Array, path: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  let manifest: unknown;
+  try {
+    manifest = (JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as { weightsManifest?: unknown }).weightsManifest;
+  } catch {
+    return out;
+  }
+  if (!Array.isArray(manifest)) return out;
+  let budget = MAX_MODEL_BYTES;
+  for (const group of manifest as WeightGroup[]) {
+    let need = groupBytes(group);
+    if (need === undefined || !Array.isArray(group.paths)) continue;
+    for (const p of group.paths) {
+      if (typeof p !== 'string' || p.includes('..') || p.startsWith('/') || out.has(join(dirname(path), p))) continue;
+      const file = join(dirname(path), p);
+      const cap = Math.min(need, budget);
+      const b = await readRegular(file, `The weight file ${basename(p)} listed in ${basename(path)}`, cap, false).catch((e: unknown) => {
+        if (e instanceof UserError && !/does not exist/.test(e.message)) throw e;
+        return undefined; // a missing shard is worded by tfjsToGraph
+      });
+      if (!b) continue;
+      out.set(file, b);
+      need -= b.length;
+      budget -= b.length;
+    }
+  }
+  return out;
+}
 
 /** model.json bytes (+ shards next to `path`) → IR graph. */
 export function tfjsToGraph(bytes: Uint8Array, path: string, readFile: (p: string) => Uint8Array = readFileSync): Graph {
@@ -36,7 +73,7 @@ export function tfjsToGraph(bytes: Uint8Array, path: string, readFile: (p: strin
       kerasMajor: topo.kerasMajor,
       generatedBy: (json as { generatedBy?: string }).generatedBy ?? '',
     };
-    inferShapes(g);
+    validateGraph(g);
     labelStagesByResolution(g);
     return g;
   } catch (e) {
@@ -51,7 +88,13 @@ export const tfjsReader: ModelReader = {
     const text = new TextDecoder().decode(head);
     return /^\s*\{/.test(text);
   },
-  read(bytes, path) {
-    return { graph: tfjsToGraph(bytes, path), history: [] };
+  async read(bytes, path) {
+    const shards = await readShards(bytes, path);
+    const readFile = (p: string): Uint8Array => {
+      const b = shards.get(p);
+      if (b) return b;
+      throw new Error(`${p} was not read`);
+    };
+    return { graph: tfjsToGraph(bytes, path, readFile), history: [] };
   },
 };

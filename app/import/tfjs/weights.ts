@@ -27,6 +27,20 @@ export interface NamedWeight {
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
 
+/** Bytes a group's manifest says its shards hold (undefined when a shape or dtype is malformed). */
+export function groupBytes(group: WeightGroup): number | undefined {
+  if (!Array.isArray(group?.weights)) return undefined;
+  let total = 0;
+  for (const w of group.weights) {
+    const shape = Array.isArray(w?.shape) ? w.shape : [];
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
+    const size = BYTES[w.quantization?.dtype ?? w.dtype];
+    if (size === undefined) return undefined;
+    total += shape.reduce((a, b) => a * b, 1) * size;
+  }
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
 /** Reads the shards of `manifest` (paths relative to the model.json at `modelPath`). */
 export function readWeights(manifest: WeightGroup[], modelPath: string, readFile: (p: string) => Uint8Array = readFileSync): Map<string, NamedWeight> {
   const out = new Map<string, NamedWeight>();
