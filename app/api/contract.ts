@@ -617,4 +617,7 @@ export const PRUNE_DEFAULTS: PruneSettingsDto = {
   roundTo: 1,
   minChannels: 1,
   fold: { mode: 'auto', constant: 0.01, identity: 0.02 },
+  steps: 1,
+  ignore: [],
+  recalibrate: true,
 };
