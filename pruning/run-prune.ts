@@ -31,6 +31,8 @@ import { collectStats } from './stats/collect.js';
 import { gradientPass } from './stats/gradients.js';
 import { measureChannels } from './stats/channel-measures.js';
 import { recalibrateBn } from './recalibrate-bn.js';
+import { train } from '../app/train/index.js';
+import { latencyBeforeAfter, type LatencyPair } from './latency.js';
 import { convMoments, foldAdaptiveBn } from './adaptive-bn.js';
 import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget } from './pipeline.js';
 import { uninformativeGates } from './gate-spread.js';
@@ -50,6 +52,8 @@ export interface RunPruneSettings {
   steps: number;
   /** Node names or globs whose output channels are never cut. */
   ignore: string[];
+  /** After each round's re-estimation, fine-tune on this many calibration images (distilled from the original); 0: none. */
+  finetuneImages?: number;
 }
 
 export interface PruneModel {
@@ -63,6 +67,8 @@ export interface PruneData {
   calib?: { ds: Dataset; idx: number[] };
   eval?: { ds: Dataset; idx: number[] };
   engine: 'auto' | 'onnxruntime' | 'tfjs';
+  /** Measure batch-1 latency before/after in onnxruntime (default false: it takes a few seconds). */
+  latency?: boolean;
   /** Calibration images the taylor gradient pass uses (default 64). */
   gradientImages?: number;
 }
@@ -116,6 +122,8 @@ export interface PruneRunReport {
   adaptiveBnLayers: number;
   evalOn: { dataset: string; split: string; n: number } | null;
   seBlocks: SeBlockReport[];
+  /** Batch-1 milliseconds per image before and after, when measured. */
+  latency?: LatencyPair;
 }
 
 export interface PruneOutcome {
@@ -224,7 +232,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
   for (const [ci, c] of candidates.entries()) {
     progress.update(candidates.length > 1 ? `trying ${c.name}` : `pruning by ${c.name}`, ci, candidates.length);
     try {
-      const cut = await cutInSteps(start, startStats, c, s, fit, before, countCost, data, progress);
+      const cut = await cutInSteps(start, startStats, c, s, fit, before, countCost, data, progress, g);
       const top1 = heldOut ? (await evaluate(foldAdaptiveBn(cut.graph, adaptive.inserted), heldOut.ds, heldOut.idx, { engine: data.engine })).top1 : null;
       runs.push({ c, cut, top1 });
     } catch (e) {
@@ -270,6 +278,11 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
     }
     seBlocks.push({ ...d, accuracyChange });
   }
+  let latency: LatencyPair | undefined;
+  if (data.latency) {
+    progress.update('latency before and after', 0, 1);
+    latency = await latencyBeforeAfter(g, finalGraph);
+  }
   progress.done();
 
   const report: PruneRunReport = {
@@ -304,6 +317,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
     adaptiveBnLayers: recal ? adaptive.inserted.size : 0,
     evalOn: ev ? { dataset: ev.ds.name, split: ev.ds.split, n: ev.idx.length } : null,
     seBlocks,
+    ...(latency ? { latency } : {}),
   };
   return { graph: finalGraph, ...(cut.stats ? { stats: cut.stats } : {}), report };
 }
@@ -335,6 +349,7 @@ async function cutInSteps(
   cost: (g: Graph) => { params: number; macs: number },
   data: PruneData,
   progress: Progress,
+  teacher: Graph,
 ): Promise<Cut> {
   let cur = start;
   let curStats = stats;
@@ -357,6 +372,31 @@ async function cutInSteps(
       cur = r.graph;
       bnLayers = cur.nodes.filter((n) => n.kind === 'batchnorm').length;
     }
+    if ((s.finetuneImages ?? 0) > 0 && calib) cur = await shortFinetune(cur, teacher, calib, s.finetuneImages!, s.seed, progress);
   }
   return { graph: cur, ...(unrecalibrated ? { unrecalibrated } : {}), ...(curStats ? { stats: curStats } : {}), firstPlan: first!.plan, groups: first!.groups, frozen: first!.frozen, notes, bnLayers };
+}
+
+/**
+ * The optional short fine-tune between rounds, through the trainer's interface (app/train): pure
+ * distillation from the original model (temperature 2, as the demo), AdamW, no augmentation, on
+ * `images` calibration images (cycling through them when there are fewer).
+ */
+async function shortFinetune(g: Graph, teacher: Graph, calib: { ds: Dataset; idx: number[] }, images: number, seed: number, progress: Progress): Promise<Graph> {
+  const epochs = Math.max(1, Math.ceil(images / calib.idx.length));
+  const indices = calib.idx.slice(0, Math.ceil(images / epochs));
+  const r = await train(g, calib.ds, {
+    epochs,
+    indices,
+    batchSize: 32,
+    optimizer: 'adamw',
+    lr: 1e-3,
+    augment: false,
+    teacher,
+    alpha: 1,
+    temperature: 2,
+    seed,
+    onProgress: (e) => progress.update(`fine-tuning (${images} images)`, (e.epoch - 1) * e.steps + e.step, e.epochs * e.steps),
+  });
+  return r.graph;
 }

@@ -121,6 +121,7 @@ export const pruneCommand: CommandSpec = {
     'target-macs': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the MACs (0.5), or a speed-up (2x).' },
     'target-params': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the parameters (0.5), or a reduction (2x).' },
     steps: { type: 'string', value: 'K', description: 'Reach the target in K rounds of cut → batch-norm re-estimation.', default: '1' },
+    'finetune-images': { type: 'string', value: 'N', description: 'After each round, fine-tune on N calibration images distilled from the original (default 0: none).', default: '0' },
     ignore: { type: 'string', value: 'NAMES', description: 'Comma list of node names or globs (* ?) whose output channels are never cut.' },
     ratio: { type: 'string', value: 'F', description: 'Remove this fraction of the prunable channels.' },
     'per-stage': { type: 'string', value: 'S=F,...', description: 'Remove these fractions in these stages, e.g. stage2=0.3,stage3=0.5.' },
@@ -132,6 +133,7 @@ export const pruneCommand: CommandSpec = {
     'fold-identity': { type: 'string', value: 'T', description: 'A gate whose mean |1 − s| is below T is the identity (dropped).', default: String(FOLD_DEFAULTS.identity) },
     'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: 'test' },
     'no-bn-recalibration': { type: 'boolean', description: 'Keep the original statistics (by default batch norms, and the output statistics of convs whose batch norm was folded at export, are re-estimated on the calibration images after each cut).' },
+    latency: { type: 'boolean', description: 'Measure batch-1 latency before and after in onnxruntime (1 thread, interleaved).' },
     preview: { type: 'boolean', description: 'Only plan: show groups, channels to cut and predicted params/MACs; write nothing.' },
     out: { type: 'string', value: 'PATH', description: 'Write the pruned model as a .seprune project.' },
     force: { type: 'boolean', description: 'Replace an existing output.' },
@@ -163,7 +165,9 @@ export const pruneCommand: CommandSpec = {
     const crit = str(ctx, 'criterion') ?? 'se-mean';
     const fold = foldOptions(ctx);
     const ignore = (str(ctx, 'ignore') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-    const settings: RunPruneSettings = { criterion: crit, residual, target, minChannels, roundTo, seed: 0, fold, recalibrate: ctx.values['no-bn-recalibration'] !== true, steps, ignore };
+    const ft = Number(str(ctx, 'finetune-images') ?? '0');
+    if (!Number.isInteger(ft) || ft < 0) throw new UserError('--finetune-images must be a whole number ≥ 0.');
+    const settings: RunPruneSettings = { criterion: crit, residual, target, minChannels, roundTo, seed: 0, fold, recalibrate: ctx.values['no-bn-recalibration'] !== true, steps, ignore, finetuneImages: ft };
     checkPruneSettings(settings); // an unknown criterion fails here, before any data is read
 
     const d = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train' });
@@ -207,7 +211,7 @@ export const pruneCommand: CommandSpec = {
     const outcome = await runPrune(
       { graph: g, source: m.source, hash: m.hash, ...(stats ? { stats } : {}) },
       settings,
-      { ...(calib ? { calib } : {}), ...(evalData ? { eval: evalData } : {}), engine: engineChoice(ctx) },
+      { ...(calib ? { calib } : {}), ...(evalData ? { eval: evalData } : {}), engine: engineChoice(ctx), latency: ctx.values.latency === true },
       ctx.progress,
     );
     const r = outcome.report;
@@ -251,6 +255,10 @@ interface SummaryJson {
   top1After?: number | null;
   top1BeforeBnRecalibration?: number | null;
   bnRecalibratedOn?: number;
+  adaptiveBnLayers?: number;
+  latency?: { beforeMs: number; afterMs: number };
+  candidates?: { criterion: string; heldOutTop1: number | null }[];
+  criterion?: string;
   out?: string;
 }
 
@@ -262,6 +270,9 @@ function summaryText(j: SummaryJson, se: { block: string; decision: string; reas
     const recal = j.bnRecalibratedOn ? `; batch-norm statistics re-estimated on ${j.bnRecalibratedOn} images, ${pct(j.top1BeforeBnRecalibration ?? NaN)} without` : '';
     lines.push(`top-1 ${pct(j.top1Before)} → ${pct(j.top1After)} (one shot, before fine-tuning${recal})`);
   }
+  if (j.adaptiveBnLayers) lines.push(`${j.adaptiveBnLayers} convs had no batch norm (folded at export): their output statistics were restored after the cut`);
+  if (j.candidates && j.candidates.length > 1) lines.push(`auto kept ${j.criterion}; held-out one-shot top-1: ${j.candidates.map((c) => `${c.criterion} ${c.heldOutTop1 === null ? 'failed' : pct(c.heldOutTop1)}`).join(', ')}`);
+  if (j.latency) lines.push(`batch-1 latency (onnxruntime, 1 thread): ${j.latency.beforeMs.toFixed(3)} → ${j.latency.afterMs.toFixed(3)} ms per image`);
   lines.push('', table(j.groups.filter((x) => x.keep < x.size).map((x) => [x.label, x.size, x.keep]), ['channel group', 'before', 'after']));
   if (se.length) lines.push('', table(se.map((s) => [s.block, s.decision, s.accuracyChange == null ? '' : `${(s.accuracyChange * 100).toFixed(2)} pt`, s.reason]), ['SE block', 'decision', 'Δ top-1', 'why']));
   for (const w of [...j.warnings, ...j.notes]) lines.push(`note: ${w}`);
