@@ -1,7 +1,8 @@
 /**
  * `npm run bench:prune`: one-shot accuracy (no fine-tuning) after pruning to 1/2 and 1/3 of the
  * MACs with every importance criterion, same data and seed, on each family's demo model. Runs the
- * `seprune prune` command's own code. Models: BENCH_MODELS (comma list of model arguments),
+ * `seprune prune` command's own code (then the real BN-folded exports, bench/prune-real.ts; BENCH_REAL=0
+ * skips them, BENCH_DEMO=0 skips the demo models). Models: BENCH_MODELS (comma list of model arguments),
  * default the three demo families. Prints a Markdown table: each cell is top-1 after the cut with
  * batch-norm statistics re-estimated on the calibration images (the command's default), then with
  * the original statistics, then the MACs kept.
@@ -14,13 +15,14 @@ import { pruneCommand } from '../app/cli/commands/prune.js';
 import { statsCommand } from '../app/cli/commands/stats.js';
 import type { CommandContext, CommandSpec } from '../app/cli/command.js';
 import { trainedModelPath } from '../app/model/zoo/trained.js';
+import { benchRealExports } from './prune-real.js';
 
 // The trained demo models when the repository ships them, else the untrained builders.
 const defaults = ['se-resnet-demo', 'se-mobilenet-demo', 'se-shufflenetv2-demo'].map((n) =>
   trainedModelPath(`${n}-fmnist`) ? `zoo:${n}-fmnist` : `zoo:${n}`,
 );
 const models = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : defaults;
-const criteria = ['se-mean', 'se-mean-norm', 'l1', 'bn-gamma', 'taylor', 'random'];
+const criteria = ['se-mean', 'se-mean-norm', 'se-magnitude', 'se-taylor', 'l1', 'bn-gamma', 'taylor', 'random'];
 const targets = [0.5, 1 / 3];
 const limit = process.env.BENCH_LIMIT ?? '1000';
 const dir = mkdtempSync(join(tmpdir(), 'bench-prune-'));
@@ -40,7 +42,7 @@ console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParalleli
 console.log(`data: fashion-mnist, calibration ${limit} train images, evaluation ${limit} test images, seed 0, --residual couple, --fold-se none; cells: BN re-estimated / original BN statistics (MACs kept)\n`);
 console.log(`| model | MACs kept | ${criteria.join(' | ')} |`);
 console.log(`|---|---|${criteria.map(() => '---').join('|')}|`);
-for (const model of models) {
+for (const model of process.env.BENCH_DEMO === '0' ? [] : models) {
   const statsFile = join(dir, `${model.replace(/[^a-z0-9]/gi, '_')}.json`);
   await run(statsCommand, [model], { data: 'fashion-mnist', limit, out: statsFile });
   let before: number | null = null;
@@ -58,3 +60,6 @@ for (const model of models) {
     console.log(`| ${model} (top-1 ${(before! * 100).toFixed(1)}) | ${(t * 100).toFixed(0)}% | ${cells.join(' | ')} |`);
   }
 }
+
+// The users' side: BN-folded torch.onnx.export files of real timm / torchvision networks.
+if (process.env.BENCH_REAL !== '0') await benchRealExports(criteria.filter((c) => c !== 'se-mean-norm'), limit);

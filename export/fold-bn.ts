@@ -6,14 +6,15 @@
  */
 import { cloneGraph, consumers, producers, type Conv2dNode, type Graph } from '../app/model/ir.js';
 
-export function foldBatchNorms(src: Graph): { graph: Graph; folded: number } {
+/** `only`: fold just these batch norms (the prune workflow's adaptive ones); default every one. */
+export function foldBatchNorms(src: Graph, only?: Set<string>): { graph: Graph; folded: number } {
   const g = cloneGraph(src);
   const prod = producers(g);
   const cons = consumers(g);
   const removed = new Set<string>();
   const rename = new Map<string, string>();
   for (const n of g.nodes) {
-    if (n.kind !== 'batchnorm') continue;
+    if (n.kind !== 'batchnorm' || (only && !only.has(n.name))) continue;
     const p = prod.get(n.inputs[0]);
     if (!p || p.kind !== 'conv2d' || (cons.get(p.name) ?? []).length !== 1 || g.outputs.includes(p.name)) continue;
     const conv = p as Conv2dNode;

@@ -9,12 +9,12 @@ import { costReport } from '../app/model/accounting.js';
 import { buildGroups, type ResidualMode } from './groups.js';
 import { applyPlan } from './surgery.js';
 import { planEntries, planPrune } from './plan.js';
-import { scoreGroups } from './importance/index.js';
+import { criterion, scoreGroups } from './importance/index.js';
 
 function setup(spec: string, residual: ResidualMode) {
   const g = buildZooModel(spec);
   const { groups } = buildGroups(g, { residual });
-  const scores = scoreGroups('l1', groups, { graph: g, seed: 1 });
+  const scores = scoreGroups(criterion('l1'), groups, { graph: g, seed: 1 });
   return { g, groups, scores };
 }
 

@@ -36,6 +36,8 @@ export interface PlanOptions {
   minChannels?: number;
   /** Kept counts are multiples of this (or the whole group). */
   roundTo?: number;
+  /** How a candidate graph is counted (default costReport; the prune workflow leaves out its adaptive batch norms). */
+  cost?: (g: Graph) => { params: number; macs: number };
 }
 
 export interface PlannedGroup {
@@ -113,7 +115,8 @@ export function planPrune(
 ): Plan {
   const warnings: string[] = [];
   const roundTo = Math.max(1, Math.floor(opts.roundTo ?? 1));
-  const base = costReport(g);
+  const cost = opts.cost ?? costReport;
+  const base = cost(g);
   const prepared: Prepared[] = [];
   for (const grp of groups) {
     const s = scores.get(grp.id);
@@ -156,7 +159,7 @@ export function planPrune(
   const evaluate = (m: Map<string, number[]>): { params: number; macs: number } => {
     const entries = [...m].filter(([, r]) => r.length > 0).map(([group, remove]) => ({ group, remove }));
     if (entries.length === 0) return { params: base.params, macs: base.macs };
-    const c = costReport(applyPlan(g, entries, groups));
+    const c = cost(applyPlan(g, entries, groups));
     return { params: c.params, macs: c.macs };
   };
 

@@ -218,12 +218,21 @@ export interface FoldSettingsDto {
 }
 
 export interface PruneSettingsDto {
+  /** A criterion name (listCriteria) or 'auto'. */
   criterion: string;
   target: PruneTargetDto;
   residual: 'freeze' | 'couple';
   roundTo: number;
   minChannels: number;
   fold: FoldSettingsDto;
+  /** Rounds of cut → re-estimation (default 1). */
+  steps?: number;
+  /** Node names or globs whose output channels are never cut. */
+  ignore?: string[];
+  /** Re-estimate batch-norm / folded-conv statistics after the cut (default true). */
+  recalibrate?: boolean;
+  /** Fractions of channels to remove per stage, e.g. { stage2: 0.3 }. */
+  perStage?: Record<string, number>;
 }
 
 export interface PreviewPruneRequest extends PruneSettingsDto {
@@ -279,6 +288,14 @@ export interface PruneReport extends PlanPreview {
   bnRecalibratedOn: number;
   evalOn: { dataset: string; split: string; n: number } | null;
   seBlocks: SeDecisionDto[];
+  /** The criterion asked for (a name or auto), and what each candidate measured (auto). */
+  criterionRequested?: string;
+  candidates?: { criterion: string; heldOutTop1: number | null; macsAfter: number; paramsAfter: number; error?: string }[];
+  steps?: number;
+  /** Whether the final model is within 2% of the MACs / params target (null: no such target). */
+  targetMet?: boolean | null;
+  bnRecalibratedLayers?: number;
+  adaptiveBnLayers?: number;
 }
 
 export interface PruneResult {
@@ -624,4 +641,7 @@ export const PRUNE_DEFAULTS: PruneSettingsDto = {
   roundTo: 1,
   minChannels: 1,
   fold: { mode: 'auto', constant: 0.01, identity: 0.02 },
+  steps: 1,
+  ignore: [],
+  recalibrate: true,
 };

@@ -7,17 +7,15 @@
  * these inputs and outputs.
  */
 import type { Graph } from '../model/ir.js';
-import { costReport } from '../model/accounting.js';
 import { UserError } from '../model/errors.js';
 import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
 import { checkInputShape } from '../cli/data-options.js';
 import { collectStats } from '../../pruning/stats/collect.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
-import { criterion } from '../../pruning/importance/index.js';
 import type { PlanTarget } from '../../pruning/plan.js';
-import { applyPruneRun, planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
-import { recalibrateBn } from '../../pruning/recalibrate-bn.js';
-import { evaluate } from '../eval/evaluate.js';
+import { planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
+import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../pruning/run-prune.js';
+import { criterion } from '../../pruning/importance/index.js';
 import { compareJob, exportJob, finetuneJob, type FinetuneOutcome, type SessionModel } from './model-jobs.js';
 import type { JobContext } from './jobs.js';
 import type {
@@ -76,33 +74,41 @@ function withGates(run: PlannedRun): PlanGroupDto[] {
   });
 }
 
-function toTarget(t: PreviewPruneRequest['target']): PlanTarget {
+function toTarget(req: PreviewPruneRequest): PlanTarget {
+  const t = req.target;
   const given = (['targetMacs', 'targetParams', 'ratio'] as const).filter((k) => t[k] !== undefined);
-  if (given.length !== 1) throw new UserError('Give exactly one target: a MACs fraction, a parameter fraction or a channel ratio.');
-  const k = given[0];
-  const v = t[k]!;
-  if (!Number.isFinite(v) || v <= 0 || v > 1 || (k === 'ratio' && v >= 1)) {
-    throw new UserError(k === 'ratio' ? 'The ratio of channels to remove must lie between 0 and 1.' : 'The fraction to keep must lie above 0 and at most 1.');
-  }
-  return { [k]: v };
+  if (given.length > 1 || (given.length === 0 && !req.perStage)) throw new UserError('Give exactly one target: a MACs fraction, a parameter fraction or a channel ratio.');
+  const out: PlanTarget = given.length ? { [given[0]]: t[given[0]] } : {};
+  if (req.perStage) out.perStage = req.perStage;
+  return out;
+}
+
+/** The workflow's settings for an app request (the CLI's flags, as fields). */
+export function settingsFor(m: WorkModel, req: PreviewPruneRequest): RunPruneSettings {
+  const s: RunPruneSettings = {
+    criterion: req.criterion,
+    residual: req.residual,
+    target: toTarget(req),
+    minChannels: req.minChannels,
+    roundTo: req.roundTo,
+    seed: m.info.statsData?.seed ?? 0,
+    fold: { mode: req.fold.mode, constantThreshold: req.fold.constant, identityThreshold: req.fold.identity },
+    recalibrate: req.recalibrate ?? true,
+    steps: req.steps ?? 1,
+    ignore: req.ignore ?? [],
+  };
+  checkPruneSettings(s);
+  return s;
 }
 
 /** Checks the prune settings and plans them (the preview, and the first step of a prune). */
 export function planFor(m: WorkModel, req: PreviewPruneRequest): { run: PlannedRun; preview: PlanPreview } {
-  criterion(req.criterion);
-  if (req.criterion.startsWith('se-mean') && !m.stats) {
-    throw new UserError(`The ${req.criterion} criterion ranks channels by their gates: run the statistics first (Start → Run statistics).`);
+  const s = settingsFor(m, req);
+  const needsStats = s.criterion === 'auto' || criterion(s.criterion).needs.stats === true;
+  if (needsStats && !m.stats && m.graph.nodes.some((n) => n.kind === 'se')) {
+    throw new UserError(`The ${req.criterion} criterion ${s.criterion === 'auto' ? 'tries the gate criteria too' : 'ranks channels by their gates'}: run the statistics first (Start → Run statistics).`);
   }
-  if (req.residual !== 'freeze' && req.residual !== 'couple') throw new UserError('Residual must be freeze or couple.');
-  for (const k of ['roundTo', 'minChannels'] as const) {
-    if (!Number.isInteger(req[k]) || req[k] < 1) throw new UserError(`${k === 'roundTo' ? 'Round-to' : 'Min channels'} must be a whole number ≥ 1.`);
-  }
-  const run = planPruneRun(
-    m.graph,
-    m.info.source,
-    { criterion: req.criterion, residual: req.residual, target: toTarget(req.target), minChannels: req.minChannels, roundTo: req.roundTo, seed: m.info.statsData?.seed ?? 0 },
-    m.stats ? { stats: m.stats } : {},
-  );
+  const run = planPruneRun(m.graph, m.info.source, { ...s, criterion: s.criterion === 'auto' ? 'l1' : s.criterion }, m.stats ? { stats: m.stats } : {});
   const preview: PlanPreview = {
     model: m.info.source,
     criterion: req.criterion,
@@ -113,7 +119,7 @@ export function planFor(m: WorkModel, req: PreviewPruneRequest): { run: PlannedR
     groups: withGates(run),
     frozen: run.frozen,
     warnings: run.plan.warnings,
-    notes: run.notes,
+    notes: s.criterion === 'auto' ? ['The preview ranks channels by filter L1; auto measures every candidate when it prunes.', ...run.notes] : run.notes,
   };
   return { run, preview };
 }
@@ -127,52 +133,33 @@ async function statsWork({ model: m, req }: WorkInputs['stats'], ctx: JobContext
 }
 
 async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext): Promise<WorkOutputs['prune']> {
-  const { run, preview } = planFor(m, req);
-  if (req.fold.mode !== 'none' && !m.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
-  const fold = { mode: req.fold.mode, constantThreshold: req.fold.constant, identityThreshold: req.fold.identity };
-  ctx.progress.update('cutting channels', 0, 1);
-  const applied = applyPruneRun(m.graph, run, fold, m.stats);
-  ctx.check();
-  let evalData: { ds: Dataset; idx: number[] } | undefined;
-  if (m.info.statsData) evalData = await openData(m.info.statsData, m.graph, 'test');
-  const top1 = async (g: Graph, label: string) =>
-    evalData ? (await evaluate(g, evalData.ds, evalData.idx, { engine: 'auto', progress: { update: (_l, d, t) => ctx.progress.update(label, d, t), done: () => {} } })).top1 : null;
-  const top1Before = await top1(m.graph, 'accuracy before');
-  const top1Pruned = await top1(applied.pruned, 'accuracy after cutting');
-  const top1Folded = applied.graph === applied.pruned ? top1Pruned : await top1(applied.graph, 'accuracy after SE folding');
-  // Batch-norm statistics re-estimated on the statistics' own calibration images (as `seprune prune`).
-  let recal = { graph: applied.graph, images: 0 };
-  if (m.info.statsData) {
-    ctx.progress.update('re-estimating batch-norm statistics', 0, 1);
-    const calib = await openData(m.info.statsData, m.graph);
-    recal = await recalibrateBn(applied.graph, calib.ds, calib.idx);
-    ctx.check();
+  const { preview } = planFor(m, req);
+  const s = settingsFor(m, req);
+  if (s.fold.mode !== 'none' && !m.stats && m.graph.nodes.some((n) => n.kind === 'se') && !m.info.statsData) {
+    throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
   }
-  const top1After = recal.graph === applied.graph ? top1Folded : await top1(recal.graph, 'accuracy after re-estimating batch norm');
-  const seBlocks = [];
-  for (const dec of applied.decisions) {
-    let accuracyChange: number | null = null;
-    if (dec.decision !== 'keep' && evalData && top1Pruned !== null) accuracyChange = (await top1(applied.foldOnly(dec.block), `accuracy of ${dec.block} alone`))! - top1Pruned;
-    seBlocks.push({ ...dec, accuracyChange });
-  }
+  // Calibration: the statistics' own images; accuracy on the same dataset's test split (as `seprune prune`).
+  const calib = m.info.statsData ? await openData(m.info.statsData, m.graph) : undefined;
+  const evalData = m.info.statsData ? await openData(m.info.statsData, m.graph, 'test') : undefined;
   ctx.check();
-  const after = costReport(recal.graph);
+  const outcome = await runPrune(
+    { graph: m.graph, source: m.info.source, hash: m.info.hash, ...(m.stats ? { stats: m.stats } : {}) },
+    s,
+    { ...(calib ? { calib } : {}), ...(evalData ? { eval: evalData } : {}), engine: 'auto' },
+    { update: (label, done, total) => (ctx.check(), ctx.progress.update(label, done, total)), done: () => {} },
+  );
+  ctx.check();
+  const r = outcome.report;
   const report: PruneReport = {
     ...preview,
-    paramsAfter: after.params,
-    macsAfter: after.macs,
-    paramsAfterPruning: run.plan.params.after,
-    macsAfterPruning: run.plan.macs.after,
-    top1Before,
-    top1Pruned,
-    top1After,
-    top1BeforeBnRecalibration: top1Folded,
-    bnRecalibratedOn: recal.images,
-    evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
-    seBlocks,
+    ...r,
+    criterion: r.criterion,
+    groups: r.groups,
+    paramsAfterPruning: r.paramsAfter,
+    macsAfterPruning: r.macsAfter,
   };
-  const graph: Graph = { ...recal.graph, meta: { ...recal.graph.meta, prunedFrom: m.info.source, prunedFromHash: m.info.hash } };
-  return { graph, report, ...(applied.stats ? { stats: applied.stats } : {}) };
+  const graph: Graph = { ...outcome.graph, meta: { ...outcome.graph.meta, prunedFrom: m.info.source, prunedFromHash: m.info.hash } };
+  return { graph, report, ...(outcome.stats ? { stats: outcome.stats } : {}) };
 }
 
 /** Every job kind's work. */

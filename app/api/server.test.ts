@@ -106,7 +106,7 @@ test('open → stats job → preview equals the pipeline → prune job → undo;
 
     const settings = { ...PRUNE_DEFAULTS, target: { targetMacs: 0.5 } };
     const preview = await call<PlanPreview>('previewPrune', { modelId: m.id, ...settings });
-    const direct = planPruneRun(loaded.project.graph, MODEL, { criterion: 'se-mean', residual: 'freeze', target: { targetMacs: 0.5 }, minChannels: 1, roundTo: 1, seed: 0 }, { stats: stats as never });
+    const direct = planPruneRun(loaded.project.graph, MODEL, { criterion: 'se-mean', residual: 'freeze', target: { targetMacs: 0.5 }, minChannels: 1, roundTo: 1, seed: 0, fold: { mode: 'auto', constantThreshold: 0.01, identityThreshold: 0.02 } }, { stats: stats as never });
     assert.equal(preview.macsAfter, direct.plan.macs.after);
     assert.equal(preview.paramsAfter, direct.plan.params.after);
     assert.deepEqual(preview.groups.map((g) => g.keep), direct.plan.groups.map((g) => g.keep));

@@ -72,8 +72,8 @@ export function statsSummary(s: ExcitationStats): StatsSummaryDto {
   };
 }
 
-/** Criteria the UI offers: taylor needs a gradient pass, which is not an interactive preview. */
-const UI_CRITERIA = CRITERION_NAMES.filter((c) => c !== 'taylor');
+/** Criteria the UI offers: every one the CLI has, and auto (the preview of a data-measuring one ranks by L1 and says so). */
+const UI_CRITERIA = [...CRITERION_NAMES, 'auto'];
 
 // The contract's shapes must stay assignable from the core's (a compile-time check).
 const _summaryFits: (s: ModelSummary) => ModelSummaryDto = (s) => s;

@@ -74,6 +74,8 @@ test('prune refuses what it cannot do, in one sentence', () => {
     [['prune', 'zoo:se-resnet-demo', '--target-macs', '0.5', '--ratio', '0.2', '--preview'], /one of/],
     [['prune', 'zoo:se-resnet-demo', '--criterion', 'magic', '--ratio', '0.2', '--preview', '--data', 'fashion-mnist', '--limit', '50'], /Unknown importance criterion/],
     [['prune', 'zoo:se-resnet-demo', '--stats', join(dir, 'none.json'), '--ratio', '0.2', '--preview'], /does not exist/],
+    [['prune', 'zoo:se-resnet-demo', '--target-macs', '1.5', '--preview'], /above 1: give the fraction to keep \(0\.667\) or a speed-up \(1\.5x\)/],
+    [['prune', 'zoo:se-resnet-demo', '--target-macs', '0.5', '--ignore', 'no.such.*', '--preview'], /matches no node/],
   ];
   for (const [args, re] of cases) {
     const r = run(...args);
@@ -86,6 +88,11 @@ test('prune refuses what it cannot do, in one sentence', () => {
   const other = run('prune', 'zoo:se-resnet-demo?seed=9', '--stats', s, '--ratio', '0.2', '--preview');
   assert.equal(other.status, 1);
   assert.match(other.stderr, /gathered on another model/);
+  // A speed-up: 2x keeps half the MACs.
+  const sp = run('prune', 'zoo:se-resnet-demo', '--stats', s, '--target-macs', '2x', '--residual', 'couple', '--preview', '--json');
+  assert.equal(sp.status, 0, sp.stderr);
+  const spj = JSON.parse(sp.stdout);
+  assert.ok(Math.abs(spj.macsAfter / spj.macsBefore - 0.5) <= 0.02, `${spj.macsAfter / spj.macsBefore}`);
   const ok = run('prune', 'zoo:se-resnet-demo', '--stats', s, '--ratio', '0.2', '--residual', 'couple', '--criterion', 'l1', '--fold-se', 'none', '--out', join(dir, 'b.seprune'), '--json');
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).top1After, null);

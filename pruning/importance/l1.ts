@@ -2,4 +2,9 @@
 import type { Criterion } from './types.js';
 import { filterNorms } from './filters.js';
 
-export const l1: Criterion = (group, ctx) => filterNorms(ctx.graph, group, 'l1');
+export const l1: Criterion = {
+  name: 'l1',
+  summary: 'filter L1 norm of the producing convs (needs no data)',
+  needs: {},
+  score: (group, ctx) => filterNorms(ctx.graph, group, 'l1'),
+};

@@ -8,7 +8,12 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-export const random: Criterion = (group, ctx) => {
-  const rng = new Rng((ctx.seed ^ hash(group.id)) >>> 0);
-  return Float64Array.from({ length: group.size }, () => rng.next());
+export const random: Criterion = {
+  name: 'random',
+  summary: 'random scores (the baseline every criterion must beat)',
+  needs: {},
+  score(group, ctx) {
+    const rng = new Rng((ctx.seed ^ hash(group.id)) >>> 0);
+    return Float64Array.from({ length: group.size }, () => rng.next());
+  },
 };

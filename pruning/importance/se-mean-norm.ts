@@ -3,8 +3,13 @@ import type { Criterion } from './types.js';
 import { seMean } from './se-mean.js';
 import { filterNorms } from './filters.js';
 
-export const seMeanNorm: Criterion = (group, ctx) => {
-  const gate = seMean(group, ctx);
-  const norm = filterNorms(ctx.graph, group, 'l2');
-  return gate.map((v, i) => v * norm[i]);
+export const seMeanNorm: Criterion = {
+  name: 'se-mean-norm',
+  summary: 'mean gate × filter L2 norm',
+  needs: { stats: true },
+  score(group, ctx) {
+    const gate = seMean.score(group, ctx);
+    const norm = filterNorms(ctx.graph, group, 'l2');
+    return gate.map((v, i) => v * norm[i]);
+  },
 };

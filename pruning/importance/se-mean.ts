@@ -22,12 +22,20 @@ function gateMeans(stats: ExcitationStats | undefined, se: string): number[] | u
   return stats?.blocks.find((b) => b.name === se)?.mean;
 }
 
+/** A per-gate-channel value of one SE block (its mean gate, its Taylor score, ...), if known. */
+export type GateValues = (se: string) => ArrayLike<number> | undefined;
+
 /** Direct gate scores, or undefined when no gate of the group has statistics. */
 export function directGateScores(group: ChannelGroup, stats?: ExcitationStats): Float64Array | undefined {
+  return gatedScores(group, (se) => gateMeans(stats, se));
+}
+
+/** The group's channels scored by `values` of the SE blocks gating them (averaged over gates and slots). */
+export function gatedScores(group: ChannelGroup, values: GateValues): Float64Array | undefined {
   const out = new Float64Array(group.size);
   let used = 0;
   for (const gate of group.gates) {
-    const m = gateMeans(stats, gate.se);
+    const m = values(gate.se);
     if (!m) continue;
     used++;
     for (let i = 0; i < group.size; i++) {
@@ -96,18 +104,23 @@ export function inheritedGateScores(group: ChannelGroup, graph: Graph, stats?: E
   return used > 0 ? out : undefined;
 }
 
-export const seMean: Criterion = (group, ctx) => {
-  const direct = directGateScores(group, ctx.stats);
-  if (direct) return direct;
-  const inherited = inheritedGateScores(group, ctx.graph, ctx.stats);
-  if (inherited) {
-    ctx.notes?.push(`Group ${group.label} has no SE gate of its own; its score is inherited from the gates after its consumers.`);
-    return inherited;
-  }
-  ctx.notes?.push(
-    ctx.stats
-      ? `Group ${group.label} has no SE gate before or after it; scored by filter L1 instead.`
-      : `No excitation statistics were given; group ${group.label} is scored by filter L1 instead.`,
-  );
-  return l1(group, ctx);
+export const seMean: Criterion = {
+  name: 'se-mean',
+  summary: 'mean SE gate over the calibration set; ungated channels inherit from the gates downstream',
+  needs: { stats: true },
+  score(group, ctx) {
+    const direct = directGateScores(group, ctx.stats);
+    if (direct) return direct;
+    const inherited = inheritedGateScores(group, ctx.graph, ctx.stats);
+    if (inherited) {
+      ctx.notes?.push(`Group ${group.label} has no SE gate of its own; its score is inherited from the gates after its consumers.`);
+      return inherited;
+    }
+    ctx.notes?.push(
+      ctx.stats
+        ? `Group ${group.label} has no SE gate before or after it; scored by filter L1 instead.`
+        : `No excitation statistics were given; group ${group.label} is scored by filter L1 instead.`,
+    );
+    return l1.score(group, ctx);
+  },
 };

@@ -7,38 +7,43 @@
 import type { Criterion } from './types.js';
 import { UserError } from '../../app/model/errors.js';
 
-export const taylor: Criterion = (group, ctx) => {
-  const grads = ctx.gradients;
-  if (!grads) throw new UserError('The taylor criterion needs a gradient pass over calibration data; pass --data.');
-  const out = new Float64Array(group.size);
-  const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n]));
-  const add = (tensor: string, w: Float32Array, gr: Float32Array | undefined, O: number) => {
-    const t = group.tensors.find((x) => x.tensor === tensor);
-    if (!t || !gr) return;
-    for (let i = 0; i < group.size; i++) {
-      let s = 0;
-      for (let k = 0; k < t.per; k++) {
-        const o = t.index[i * t.per + k];
-        for (let p = o; p < w.length; p += O) s += w[p] * gr[p];
+export const taylor: Criterion = {
+  name: 'taylor',
+  summary: 'first-order Taylor (Σ w·∂L/∂w)² of each channel\'s weights (a gradient pass on 64 images)',
+  needs: { gradients: true },
+  score(group, ctx) {
+    const grads = ctx.gradients;
+    if (!grads) throw new UserError('The taylor criterion needs a gradient pass over calibration data; pass --data.');
+    const out = new Float64Array(group.size);
+    const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n]));
+    const add = (tensor: string, w: Float32Array, gr: Float32Array | undefined, O: number) => {
+      const t = group.tensors.find((x) => x.tensor === tensor);
+      if (!t || !gr) return;
+      for (let i = 0; i < group.size; i++) {
+        let s = 0;
+        for (let k = 0; k < t.per; k++) {
+          const o = t.index[i * t.per + k];
+          for (let p = o; p < w.length; p += O) s += w[p] * gr[p];
+        }
+        out[i] += s;
       }
-      out[i] += s;
+    };
+    for (const name of [...group.producers, ...group.passthrough]) {
+      const n = byName.get(name);
+      if (!n) continue;
+      if (n.kind === 'conv2d' && group.producers.includes(name)) {
+        add(name, n.weights.kernel, grads.get(`${name}/kernel`), n.attrs.filters);
+        if (n.weights.bias) add(name, n.weights.bias, grads.get(`${name}/bias`), n.attrs.filters);
+      } else if (n.kind === 'dense' && group.producers.includes(name)) {
+        add(name, n.weights.kernel, grads.get(`${name}/kernel`), n.attrs.units);
+        if (n.weights.bias) add(name, n.weights.bias, grads.get(`${name}/bias`), n.attrs.units);
+      } else if (n.kind === 'batchnorm') {
+        const C = n.weights.gamma.length;
+        add(name, n.weights.gamma, grads.get(`${name}/gamma`), C);
+        add(name, n.weights.beta, grads.get(`${name}/beta`), C);
+      }
     }
-  };
-  for (const name of [...group.producers, ...group.passthrough]) {
-    const n = byName.get(name);
-    if (!n) continue;
-    if (n.kind === 'conv2d' && group.producers.includes(name)) {
-      add(name, n.weights.kernel, grads.get(`${name}/kernel`), n.attrs.filters);
-      if (n.weights.bias) add(name, n.weights.bias, grads.get(`${name}/bias`), n.attrs.filters);
-    } else if (n.kind === 'dense' && group.producers.includes(name)) {
-      add(name, n.weights.kernel, grads.get(`${name}/kernel`), n.attrs.units);
-      if (n.weights.bias) add(name, n.weights.bias, grads.get(`${name}/bias`), n.attrs.units);
-    } else if (n.kind === 'batchnorm') {
-      const C = n.weights.gamma.length;
-      add(name, n.weights.gamma, grads.get(`${name}/gamma`), C);
-      add(name, n.weights.beta, grads.get(`${name}/beta`), C);
-    }
-  }
-  for (let i = 0; i < out.length; i++) out[i] = out[i] * out[i];
-  return out;
+    for (let i = 0; i < out.length; i++) out[i] = out[i] * out[i];
+    return out;
+  },
 };

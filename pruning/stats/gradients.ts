@@ -11,9 +11,24 @@ import { createParams } from '../../app/engine/params.js';
 import { UserError } from '../../app/model/errors.js';
 
 export async function meanGradients(g: Graph, ds: Dataset, indices: number[], batchSize = 32): Promise<Map<string, Float32Array>> {
+  return (await gradientPass(g, ds, indices, batchSize)).mean;
+}
+
+/**
+ * The mean gradient of every weight over the batches, and for the weights `squared` selects the
+ * mean over batches of the squared batch gradient (per-minibatch Taylor accumulation).
+ */
+export async function gradientPass(
+  g: Graph,
+  ds: Dataset,
+  indices: number[],
+  batchSize = 32,
+  squared: (key: string) => boolean = () => false,
+): Promise<{ mean: Map<string, Float32Array>; meanSquare: Map<string, Float32Array> }> {
   if (!gradientsAvailable()) throw new UserError(`The taylor criterion needs gradients, which are unavailable: ${gradientsProblem()}.`);
   const params = createParams(g);
   const sums = new Map<string, Float32Array>();
+  const squares = new Map<string, Float32Array>();
   let batches = 0;
   const [h, w, c] = g.inputs[0].shape;
   const classes = classifierUnits(g);
@@ -35,6 +50,11 @@ export async function meanGradients(g: Graph, ds: Dataset, indices: number[], ba
         const acc = sums.get(key) ?? new Float32Array(v.length);
         for (let i = 0; i < v.length; i++) acc[i] += v[i];
         sums.set(key, acc);
+        if (squared(key)) {
+          const sq = squares.get(key) ?? new Float32Array(v.length);
+          for (let i = 0; i < v.length; i++) sq[i] += v[i] * v[i];
+          squares.set(key, sq);
+        }
         t.dispose();
       }
       batches++;
@@ -43,8 +63,8 @@ export async function meanGradients(g: Graph, ds: Dataset, indices: number[], ba
     params.dispose();
   }
   if (batches === 0) throw new UserError('No calibration image could be read for the gradient pass.');
-  for (const v of sums.values()) for (let i = 0; i < v.length; i++) v[i] /= batches;
-  return sums;
+  for (const v of [...sums.values(), ...squares.values()]) for (let i = 0; i < v.length; i++) v[i] /= batches;
+  return { mean: sums, meanSquare: squares };
 }
 
 function classifierUnits(g: Graph): number {

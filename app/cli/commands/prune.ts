@@ -6,28 +6,42 @@
 import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
 import { loadModel, saveProject, type LoadedModel } from '../../model/load.js';
-import type { Graph } from '../../model/ir.js';
-import { costReport } from '../../model/accounting.js';
 import { UserError } from '../../model/errors.js';
-import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices, type Dataset } from '../../data/index.js';
+import { seNodes } from '../../model/ir.js';
 import { collectStats } from '../../../pruning/stats/collect.js';
 import { readStatsFile } from '../../../pruning/stats/load-stats.js';
-import { meanGradients } from '../../../pruning/stats/gradients.js';
 import type { ExcitationStats } from '../../../pruning/stats/types.js';
 import type { ResidualMode } from '../../../pruning/groups.js';
-import { criterion, CRITERION_NAMES } from '../../../pruning/importance/index.js';
+import { CRITERIA } from '../../../pruning/importance/index.js';
 import type { PlanTarget } from '../../../pruning/plan.js';
 import type { FoldOptions } from '../../../pruning/se-fold.js';
-import { applyPruneRun, planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
-import { evaluate } from '../../eval/evaluate.js';
-import { recalibrateBn } from '../../../pruning/recalibrate-bn.js';
+import { planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
+import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../../pruning/run-prune.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { fmtCount, pct, table } from '../format.js';
 
 /** Defaults for SE folding; see bench/RESULTS.md ("SE folding thresholds") for how they were chosen. */
 export const FOLD_DEFAULTS = { constant: 0.01, identity: 0.02 };
+
+/**
+ * A fraction to keep: `0.5` (keep 50%) or a speed-up `2x` (keep 1/2, Torch-Pruning's habit). A
+ * bare number above 1 is refused: it used to mean an absolute count and was easy to mistype.
+ */
+export function keepFraction(flag: string, v: string): number {
+  const x = /^\s*([0-9.]+(?:e[-+]?\d+)?)\s*x\s*$/i.exec(v);
+  if (x) {
+    const f = Number(x[1]);
+    if (!Number.isFinite(f) || f < 1) throw new UserError(`--${flag} ${v}: a speed-up must be at least 1x.`);
+    return 1 / f;
+  }
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--${flag} must be a fraction to keep (0.5) or a speed-up (2x), got "${v}".`);
+  if (n > 1) throw new UserError(`--${flag} ${v} is above 1: give the fraction to keep (${(1 / n).toPrecision(3)}) or a speed-up (${v}x).`);
+  return n;
+}
 
 function fraction(ctx: CommandContext, key: string): number | undefined {
   const v = str(ctx, key);
@@ -40,8 +54,10 @@ function fraction(ctx: CommandContext, key: string): number | undefined {
 function parseTarget(ctx: CommandContext): PlanTarget {
   const t: PlanTarget = {};
   const ratio = fraction(ctx, 'ratio');
-  const macs = fraction(ctx, 'target-macs');
-  const params = fraction(ctx, 'target-params');
+  const macsArg = str(ctx, 'target-macs');
+  const paramsArg = str(ctx, 'target-params');
+  const macs = macsArg === undefined ? undefined : keepFraction('target-macs', macsArg);
+  const params = paramsArg === undefined ? undefined : keepFraction('target-params', paramsArg);
   const perStage = str(ctx, 'per-stage');
   if (ratio !== undefined) {
     if (ratio >= 1) throw new UserError('--ratio is the fraction of channels to remove and must be below 1.');
@@ -60,7 +76,7 @@ function parseTarget(ctx: CommandContext): PlanTarget {
   }
   const n = [t.ratio, t.targetMacs, t.targetParams].filter((x) => x !== undefined).length;
   if (n > 1) throw new UserError('Give one of --ratio, --target-macs and --target-params.');
-  if (n === 0 && !t.perStage) throw new UserError('Say how much to prune: --target-macs 0.5 (keep 50% of MACs), --target-params F, --ratio F or --per-stage.');
+  if (n === 0 && !t.perStage) throw new UserError('Say how much to prune: --target-macs 0.5 (keep 50% of MACs) or 2x, --target-params F, --ratio F or --per-stage.');
   return t;
 }
 
@@ -80,14 +96,13 @@ function foldOptions(ctx: CommandContext): FoldOptions {
   };
 }
 
-async function statistics(ctx: CommandContext, m: LoadedModel, calib: { ds: Dataset; idx: number[]; d: ParsedData } | undefined): Promise<ExcitationStats | undefined> {
+/** Statistics from --stats or the project (runPrune gathers them on --data otherwise). */
+function givenStatistics(ctx: CommandContext, m: LoadedModel, fresh: boolean): ExcitationStats | undefined {
   const file = str(ctx, 'stats');
   if (file) return readStatsFile(file, m.project.graph, m.hash);
   const stored = m.project.stats;
-  if (stored && stored.modelHash === m.hash && !calib) return stored;
-  if (!calib) return undefined;
-  const r = await collectStats(m.project.graph, calib.ds, calib.idx, { model: m.source, modelHash: m.hash, seed: calib.d.seed, engine: engineChoice(ctx), progress: ctx.progress });
-  return r.stats;
+  if (stored && stored.modelHash === m.hash && !fresh) return stored;
+  return undefined;
 }
 
 export const pruneCommand: CommandSpec = {
@@ -97,19 +112,28 @@ export const pruneCommand: CommandSpec = {
     stats: { type: 'string', value: 'PATH', description: 'Statistics from `seprune stats --out` (else gathered on --data).' },
     ...DATA_OPTIONS,
     ...ENGINE_OPTION,
-    criterion: { type: 'string', value: 'NAME', description: `Importance criterion: ${CRITERION_NAMES.join(', ')}.`, default: 'se-mean' },
-    'target-macs': { type: 'string', value: 'F', description: 'Keep this fraction of MACs (≤ 1) or this many MACs (> 1).' },
-    'target-params': { type: 'string', value: 'F', description: 'Keep this fraction of parameters (≤ 1) or this many (> 1).' },
+    criterion: {
+      type: 'string',
+      value: 'NAME',
+      description: `Importance criterion: ${CRITERIA.map((c) => `${c.name} (${c.summary})`).join('; ')}; or auto (tries each on held-out calibration images, keeps the best one-shot top-1).`,
+      default: 'se-mean',
+    },
+    'target-macs': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the MACs (0.5), or a speed-up (2x).' },
+    'target-params': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the parameters (0.5), or a reduction (2x).' },
+    steps: { type: 'string', value: 'K', description: 'Reach the target in K rounds of cut → batch-norm re-estimation.', default: '1' },
+    'finetune-images': { type: 'string', value: 'N', description: 'After each round, fine-tune on N calibration images distilled from the original (default 0: none).', default: '0' },
+    ignore: { type: 'string', value: 'NAMES', description: 'Comma list of node names or globs (* ?) whose output channels are never cut.' },
     ratio: { type: 'string', value: 'F', description: 'Remove this fraction of the prunable channels.' },
     'per-stage': { type: 'string', value: 'S=F,...', description: 'Remove these fractions in these stages, e.g. stage2=0.3,stage3=0.5.' },
     residual: { type: 'string', value: 'freeze|couple', description: 'Residual streams: leave them whole (freeze) or prune each stage\'s stream as one group (couple).', default: 'freeze' },
     'min-channels': { type: 'string', value: 'N', description: 'Fewest channels any layer keeps.', default: '1' },
     'round-to': { type: 'string', value: 'N', description: 'Kept channel counts are multiples of N (what mobile GPUs/NPUs like).', default: '1' },
-    'fold-se': { type: 'string', value: 'auto|none|NAMES', description: 'Fold near-constant SE blocks into the preceding BN and drop ≈1 ones: auto, none, or a comma list of block names.', default: 'auto' },
+    'fold-se': { type: 'string', value: 'auto|none|NAMES', description: 'Before the plan, fold near-constant SE blocks into the conv/BN that produces their input and drop ≈1 ones: auto, none, or a comma list of block names.', default: 'auto' },
     'fold-constant': { type: 'string', value: 'T', description: 'A gate whose std across images is below T is constant (folded).', default: String(FOLD_DEFAULTS.constant) },
     'fold-identity': { type: 'string', value: 'T', description: 'A gate whose mean |1 − s| is below T is the identity (dropped).', default: String(FOLD_DEFAULTS.identity) },
     'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: 'test' },
-    'no-bn-recalibration': { type: 'boolean', description: 'Keep the original batch-norm statistics (by default they are re-estimated on the calibration images after the cut).' },
+    'no-bn-recalibration': { type: 'boolean', description: 'Keep the original statistics (by default batch norms, and the output statistics of convs whose batch norm was folded at export, are re-estimated on the calibration images after each cut).' },
+    latency: { type: 'boolean', description: 'Measure batch-1 latency before and after in onnxruntime (1 thread, interleaved).' },
     preview: { type: 'boolean', description: 'Only plan: show groups, channels to cut and predicted params/MACs; write nothing.' },
     out: { type: 'string', value: 'PATH', description: 'Write the pruned model as a .seprune project.' },
     force: { type: 'boolean', description: 'Replace an existing output.' },
@@ -136,111 +160,85 @@ export const pruneCommand: CommandSpec = {
     };
     const minChannels = intOpt('min-channels');
     const roundTo = intOpt('round-to');
+    const steps = intOpt('steps');
     const target = parseTarget(ctx);
     const crit = str(ctx, 'criterion') ?? 'se-mean';
-    criterion(crit); // an unknown name fails here, before any data is read
     const fold = foldOptions(ctx);
+    const ignore = (str(ctx, 'ignore') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const ft = Number(str(ctx, 'finetune-images') ?? '0');
+    if (!Number.isInteger(ft) || ft < 0) throw new UserError('--finetune-images must be a whole number ≥ 0.');
+    const settings: RunPruneSettings = { criterion: crit, residual, target, minChannels, roundTo, seed: 0, fold, recalibrate: ctx.values['no-bn-recalibration'] !== true, steps, ignore, finetuneImages: ft };
+    checkPruneSettings(settings); // an unknown criterion fails here, before any data is read
 
     const d = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train' });
-    let calib: { ds: Dataset; idx: number[]; d: ParsedData } | undefined;
-    if (d) {
-      const ds = await openCommandDataset(ctx, d, 'calibration');
-      calib = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed), d };
-      ctx.log(`calibration: ${ds.name} from ${ds.source} (${ds.split}), ${calib.idx.length} images`);
-    }
-    const stats = await statistics(ctx, m, calib);
-    const needsStats = crit.startsWith('se-mean') || (fold.mode !== 'none' && !preview);
-    if (needsStats && !stats) throw new UserError(`The ${crit.startsWith('se-mean') ? `${crit} criterion` : 'SE folding'} needs gate statistics: pass --stats stats.json or --data <dataset>${crit.startsWith('se-mean') ? '' : ' (or --fold-se none)'}.`);
-
-    let gradients: Map<string, Float32Array> | undefined;
-    if (crit === 'taylor') {
-      if (!calib) throw new UserError('The taylor criterion needs a gradient pass: pass --data <dataset>.');
-      // 64 images: enough for a stable mean gradient on the demo models, and the tfjs CPU
-      // backend is slow at backprop (see bench/RESULTS.md, training speed).
-      gradients = await meanGradients(g, calib.ds, calib.idx.slice(0, 64));
-    }
-    const planned = planPruneRun(g, m.source, { criterion: crit, residual, target, minChannels, roundTo, seed: calib?.d.seed ?? 0 }, { ...(stats ? { stats } : {}), ...(gradients ? { gradients } : {}) });
-    const { plan, frozen, notes } = planned;
-    const planJson = planGroupsJson(plan);
-    const base = {
-      model: m.source,
-      criterion: crit,
-      residual,
-      target,
-      paramsBefore: plan.params.before,
-      macsBefore: plan.macs.before,
-      groups: planJson,
-      frozen,
-      warnings: plan.warnings,
-      notes,
-    };
-    if (preview) {
-      const json = { ...base, preview: true, paramsAfter: plan.params.after, macsAfter: plan.macs.after };
-      return { json, text: summaryText(json, []) };
-    }
-
-    const applied = applyPruneRun(g, planned, fold, stats);
-    const { pruned, decisions } = applied;
-    // The cut changes every later layer's activations: re-estimate the BN statistics on the
-    // calibration images (weights untouched) unless asked not to.
-    const recal = calib && ctx.values['no-bn-recalibration'] !== true ? await recalibrateBn(applied.graph, calib.ds, calib.idx) : { graph: applied.graph, images: 0 };
-    const finalGraph: Graph = recal.graph;
-    const finalStats = applied.stats ?? stats;
-
-    // Accuracy before/after (one shot) on the eval split, and per SE decision.
+    let calib: { ds: Dataset; idx: number[] } | undefined;
     let evalData: { ds: Dataset; idx: number[] } | undefined;
     if (d) {
+      settings.seed = d.seed;
+      const ds = await openCommandDataset(ctx, d, 'calibration');
+      calib = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed) };
+      ctx.log(`calibration: ${ds.name} from ${ds.source} (${ds.split}), ${calib.idx.length} images`);
       const split = (str(ctx, 'eval-split') ?? 'test') as 'train' | 'test';
       if (split !== 'train' && split !== 'test') throw new UserError('--eval-split must be train or test.');
-      const ds = split === d.split ? calib!.ds : await openCommandDataset(ctx, { ...d, split }, 'evaluation');
-      evalData = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed) };
+      const eds = split === d.split ? ds : await openCommandDataset(ctx, { ...d, split }, 'evaluation');
+      evalData = { ds: eds, idx: sampleIndices(await eds.labels(), d.limit ?? 1000, d.seed) };
     }
-    const engine = engineChoice(ctx);
-    const top1 = async (graph: Graph) => (evalData ? (await evaluate(graph, evalData.ds, evalData.idx, { engine })).top1 : null);
-    const top1Before = await top1(g);
-    const top1Pruned = await top1(pruned);
-    const top1Folded = applied.graph === pruned ? top1Pruned : await top1(applied.graph);
-    const top1After = finalGraph === applied.graph ? top1Folded : await top1(finalGraph);
-    const seBlocks = [];
-    for (const dec of decisions) {
-      let accuracyChange: number | null = null;
-      if (dec.decision !== 'keep' && evalData && stats && top1Pruned !== null) {
-        const alone = applied.foldOnly(dec.block);
-        accuracyChange = (await top1(alone))! - top1Pruned;
+    let stats = givenStatistics(ctx, m, calib !== undefined);
+    if (preview) {
+      if (!stats && calib && seNodes(g).length > 0) {
+        stats = (await collectStats(g, calib.ds, calib.idx, { model: m.source, modelHash: m.hash, seed: settings.seed, engine: engineChoice(ctx), progress: ctx.progress })).stats;
       }
-      seBlocks.push({ ...dec, accuracyChange });
+      const planned = planPruneRun(g, m.source, settings, stats ? { stats } : {});
+      const json = {
+        model: m.source,
+        criterion: crit,
+        residual,
+        target,
+        preview: true,
+        paramsBefore: planned.plan.params.before,
+        macsBefore: planned.plan.macs.before,
+        paramsAfter: planned.plan.params.after,
+        macsAfter: planned.plan.macs.after,
+        groups: planGroupsJson(planned.plan),
+        frozen: planned.frozen,
+        warnings: planned.plan.warnings,
+        notes: planned.notes,
+        seBlocks: planned.decisions,
+      };
+      return { json, text: summaryText(json, []) };
     }
-    const after = costReport(finalGraph);
+    const outcome = await runPrune(
+      { graph: g, source: m.source, hash: m.hash, ...(stats ? { stats } : {}) },
+      settings,
+      { ...(calib ? { calib } : {}), ...(evalData ? { eval: evalData } : {}), engine: engineChoice(ctx), latency: ctx.values.latency === true },
+      ctx.progress,
+    );
+    const r = outcome.report;
+    const finalGraph = outcome.graph;
     const bytes = saveProject(
       out!,
       {
         ...m.project,
         graph: { ...finalGraph, meta: { ...finalGraph.meta, prunedFrom: m.source, prunedFromHash: m.hash } },
-        ...(finalStats ? { stats: finalStats } : {}),
+        ...(outcome.stats ? { stats: outcome.stats } : {}),
         ...(d ? { preprocessing: d.preprocess } : {}),
-        history: [...m.project.history, { step: 'prune', at: new Date().toISOString(), details: { criterion: crit, target, residual, fold: fold.mode, bnRecalibratedOn: recal.images, paramsAfter: after.params, macsAfter: after.macs } }],
+        history: [
+          ...m.project.history,
+          { step: 'prune', at: new Date().toISOString(), details: { criterion: r.criterion, target, residual, steps, fold: fold.mode, bnRecalibratedOn: r.bnRecalibratedOn, paramsAfter: r.paramsAfter, macsAfter: r.macsAfter } },
+        ],
       },
       { force, protect: [ctx.positionals[0]] },
     );
     const json = {
-      ...base,
-      paramsAfter: after.params,
-      macsAfter: after.macs,
-      paramsAfterPruning: plan.params.after,
-      macsAfterPruning: plan.macs.after,
-      top1Before,
-      top1Pruned,
-      top1After,
-      // top-1 after cutting and folding with the original BN statistics, and how many images re-estimated them.
-      top1BeforeBnRecalibration: top1Folded,
-      bnRecalibratedOn: recal.images,
-      evalOn: evalData ? { dataset: evalData.ds.name, split: evalData.ds.split, n: evalData.idx.length } : null,
+      ...r,
+      // Kept for scripts written against earlier versions: the final model is the pruned one.
+      paramsAfterPruning: r.paramsAfter,
+      macsAfterPruning: r.macsAfter,
       ...(evalData ? {} : { evalNote: 'no --data given, so accuracy was not measured' }),
-      seBlocks,
       out,
       bytes,
     };
-    return { json, text: summaryText(json, seBlocks) };
+    return { json, text: summaryText(json, r.seBlocks) };
   },
 };
 
@@ -256,6 +254,10 @@ interface SummaryJson {
   top1After?: number | null;
   top1BeforeBnRecalibration?: number | null;
   bnRecalibratedOn?: number;
+  adaptiveBnLayers?: number;
+  latency?: { beforeMs: number; afterMs: number };
+  candidates?: { criterion: string; heldOutTop1: number | null }[];
+  criterion?: string;
   out?: string;
 }
 
@@ -267,6 +269,9 @@ function summaryText(j: SummaryJson, se: { block: string; decision: string; reas
     const recal = j.bnRecalibratedOn ? `; batch-norm statistics re-estimated on ${j.bnRecalibratedOn} images, ${pct(j.top1BeforeBnRecalibration ?? NaN)} without` : '';
     lines.push(`top-1 ${pct(j.top1Before)} → ${pct(j.top1After)} (one shot, before fine-tuning${recal})`);
   }
+  if (j.adaptiveBnLayers) lines.push(`${j.adaptiveBnLayers} convs had no batch norm (folded at export): their output statistics were restored after the cut`);
+  if (j.candidates && j.candidates.length > 1) lines.push(`auto kept ${j.criterion}; held-out one-shot top-1: ${j.candidates.map((c) => `${c.criterion} ${c.heldOutTop1 === null ? 'failed' : pct(c.heldOutTop1)}`).join(', ')}`);
+  if (j.latency) lines.push(`batch-1 latency (onnxruntime, 1 thread): ${j.latency.beforeMs.toFixed(3)} → ${j.latency.afterMs.toFixed(3)} ms per image`);
   lines.push('', table(j.groups.filter((x) => x.keep < x.size).map((x) => [x.label, x.size, x.keep]), ['channel group', 'before', 'after']));
   if (se.length) lines.push('', table(se.map((s) => [s.block, s.decision, s.accuracyChange == null ? '' : `${(s.accuracyChange * 100).toFixed(2)} pt`, s.reason]), ['SE block', 'decision', 'Δ top-1', 'why']));
   for (const w of [...j.warnings, ...j.notes]) lines.push(`note: ${w}`);
