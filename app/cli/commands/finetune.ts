@@ -258,7 +258,6 @@ async function finish(
   },
 ) {
   const { m, r, d, out } = a;
-  const g = m.project.graph;
   const test = await openCommandDataset(ctx, { ...d, split: 'test' }, 'evaluation');
   const testIdx = sampleIndices(await test.labels(), a.evalLimit, d.seed);
   const ev = await evaluate(r.graph, test, testIdx, { progress: ctx.progress });
