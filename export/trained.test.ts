@@ -94,9 +94,16 @@ for (const name of MODELS) {
           assert.ok(reports.length >= 1);
           for (const r of reports) {
             const what: string = `${name} ${e.format} ${quant} in ${r.runtime}: top-1 ${r.top1} vs float ${r.top1Float} on ${r.n} images`;
-            assert.equal(r.refused, undefined, what);
+            if (r.refused !== undefined) {
+              // Arm NN 22's TFLite parser wants constant filters; an fp16 file dequantizes its
+              // filters at run time (DEQUANTIZE -> CONV_2D), which it refuses. Reported, and only that.
+              assert.ok(quant === 'fp16' && r.runtime.startsWith('Arm NN') && /has 0 bytes/.test(r.refused), `${what}: ${r.refused}`);
+              t.diagnostic(`${what}: refused (${r.refused})`);
+              continue;
+            }
             if (r.caveat) {
-              // Arm NN 22's recorded PAD fault (export/tflite/armnn.test.ts reproduces it): reported, not held to the bound.
+              // Arm NN 22 fills an int8 PAD with 0 instead of the zero point (a fault found with one- and
+              // two-operator models, see the closing note of issue #17): reported, not held to the bound.
               t.diagnostic(`${what}; agreement with ${reports[0].runtime} ${r.agreementWithFirst}; ${r.caveat}`);
               continue;
             }
