@@ -67,8 +67,11 @@ async function measureAll(runners: Runner[], g: Graph, data: EvalBatch[], bytes:
   let first: number[] | undefined;
   for (const r of runners) {
     const preds: number[] = [];
-    const rep = await measureRunner(r, data, ref, classes, bytes, latencyRuns, preds);
-    if (first && !rep.refused && preds.length === first.length && preds.length) rep.agreementWithFirst = preds.filter((p, i) => p === first![i]).length / preds.length;
+    let k = data.length;
+    if (r.maxImages) for (let i = 0, seen = 0; i < data.length; i++) if ((seen += data[i].n) >= r.maxImages) { k = i + 1; break; }
+    const rep = await measureRunner(r, data.slice(0, k), ref.slice(0, k), classes, bytes, latencyRuns, preds);
+    // Agreement over the images both runtimes saw (a limited runtime sees a prefix).
+    if (first && !rep.refused && preds.length && preds.length <= first.length) rep.agreementWithFirst = preds.filter((p, i) => p === first![i]).length / preds.length;
     if (!first && !rep.refused) first = preds;
     reports.push(rep);
   }

@@ -24,6 +24,7 @@ import { tfliteExporter } from './tflite/index.js';
 import { tfjsExporter } from './tfjs/index.js';
 import { assertInt8Size, onnxCheck, pythonOnnxAvailable, shippedFashion, stageArtifact, tempDir } from './test-support.js';
 import type { CalibBatch, Exporter } from './types.js';
+import { ARMNN_CPUREF_IMAGES } from './tflite/armnn.js';
 
 const MODELS = ['se-resnet-demo-fmnist', 'se-mobilenet-demo-fmnist', 'se-shufflenetv2-demo-fmnist'];
 const EXPORTERS: [Exporter, number][] = [
@@ -107,7 +108,9 @@ for (const name of MODELS) {
               t.diagnostic(`${what}; agreement with ${reports[0].runtime} ${r.agreementWithFirst}; ${r.caveat}`);
               continue;
             }
-            assert.equal(r.n, images);
+            // Arm NN's CpuRef is measured on the first ≥ 200 images (export/tflite/armnn.ts).
+            if (r.runtime.startsWith('Arm NN')) assert.ok(r.n >= Math.min(images, ARMNN_CPUREF_IMAGES) && r.n <= images, what);
+            else assert.equal(r.n, images);
             assert.ok(r.top1Float! >= 0.74, what); // the model is the trained one
             const tolerance = quant === 'int8' ? 0.01 : 0.001;
             assert.ok(Math.abs(r.top1! - r.top1Float!) <= tolerance, what);

@@ -95,6 +95,11 @@ export interface Runner {
   latency?(x1: Float32Array, runs: number): Promise<{ ms: number; runs: number; threads: number }>;
   /** Threads the runtime computes with (reported beside the latency). */
   threads?: number;
+  /**
+   * A slow reference runtime (Arm NN's CpuRef interpreter, ~0.1 s an image) is measured on the
+   * first batches holding at least this many images, not on all of them; its report's `n` says so.
+   */
+  maxImages?: number;
   /** Set when this runtime refused the file (its one-sentence message); `run` then rejects. */
   refused?: string;
   /** A known fault of this runtime on this file (its numbers are reported, not trusted). */

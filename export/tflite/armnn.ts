@@ -14,6 +14,8 @@ import { readTflite } from './read.js';
 import { TensorType } from './schema.js';
 
 export const ARMNN_PYTHON = '/usr/bin/python3';
+/** Images Arm NN's CpuRef (a reference interpreter, ~0.1 s an image) is measured on. */
+export const ARMNN_CPUREF_IMAGES = 200;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./runtime/armnn_run.py', import.meta.url));
 /** Preferred first: Arm's NEON backend where installed, then the reference backend. */
@@ -71,6 +73,7 @@ export async function openArmnn(path: string, backends: string[] = BACKENDS): Pr
     throw new ModelError(`Arm NN refused ${path}: ${clean(c.ready.error ?? 'unknown error')}.`);
   }
   const r = c.runner(`Arm NN ${c.ready.version} TFLite parser (${(c.ready.backends ?? []).join(', ')})`, 1);
+  if ((c.ready.backends ?? []).every((b) => b === 'CpuRef')) r.maxImages = ARMNN_CPUREF_IMAGES;
   const pads = c.ready.version?.startsWith('22.') ? armnnMisreadPads(readFileSync(path)) : 0;
   if (pads) r.caveat = `Arm NN ${c.ready.version} pads ${pads} int8 PAD ops of this file with the integer 0 instead of their zero point (a fault of Arm NN, reduced case in bench/RESULTS.md): its numbers are not the file's`;
   return r;
