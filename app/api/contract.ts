@@ -7,9 +7,10 @@
  * Electron preload import this file too. The shapes mirror the core's types (ModelSummary,
  * SeBlockStats, Plan, `seprune prune --json`); app/api/service.ts checks they stay assignable.
  * Where the core's type is itself plain data in a file the renderer can compile, it is imported
- * rather than mirrored (the compare report).
+ * rather than mirrored (the compare report, the excitation statistics).
  */
 import type { CompareReport as CompareReportDto } from '../eval/compare-types.js';
+import type { ExcitationStats as ExcitationStatsDto, SeBlockStats as SeBlockStatsDto } from '../model/excitation-stats.js';
 import type { TransformStep } from '../model/transform.js';
 
 export type { TransformStep } from '../model/transform.js';
@@ -83,32 +84,7 @@ export interface DiagramBlock {
   outShape?: number[];
 }
 
-export interface SeBlockStatsDto {
-  name: string;
-  channels: number;
-  mean: number[];
-  std: number[];
-  min: number[];
-  max: number[];
-  /** [class][channel]. */
-  perClassMean: number[][];
-  histogram: { bins: number; counts: number[][] };
-  identityDistance: number;
-  inputDependence: number;
-  classDependence: number;
-}
-
-export interface ExcitationStatsDto {
-  model: string;
-  modelHash: string;
-  n: number;
-  classes: number;
-  emptyClasses: number[];
-  seed: number;
-  dataset: string;
-  engine: string;
-  blocks: SeBlockStatsDto[];
-}
+export type { SeBlockStats as SeBlockStatsDto, ExcitationStats as ExcitationStatsDto } from '../model/excitation-stats.js';
 
 /** One SE block's per-block numbers, without its per-channel and per-class arrays. */
 export type SeBlockBriefDto = Pick<SeBlockStatsDto, 'name' | 'channels' | 'identityDistance' | 'inputDependence' | 'classDependence'>;

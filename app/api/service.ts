@@ -33,7 +33,6 @@ import type {
   ApiMethods,
   DataChoice,
   DiagramBlock,
-  ExcitationStatsDto,
   JobEvent,
   ModelInfo,
   ModelSummaryDto,
@@ -77,9 +76,7 @@ const UI_CRITERIA = [...CRITERION_NAMES, 'auto'];
 
 // The contract's shapes must stay assignable from the core's (a compile-time check).
 const _summaryFits: (s: ModelSummary) => ModelSummaryDto = (s) => s;
-const _statsFit: (s: ExcitationStats) => ExcitationStatsDto = (s) => s;
 void _summaryFits;
-void _statsFit;
 
 interface Entry {
   info: ModelInfo;
