@@ -34,17 +34,13 @@ import { recalibrateBn } from './recalibrate-bn.js';
 import { train } from '../app/train/index.js';
 import { latencyBeforeAfter, type LatencyPair } from './latency.js';
 import { convMoments, foldAdaptiveBn } from './adaptive-bn.js';
-import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget } from './pipeline.js';
+import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget, type PruneSettings } from './pipeline.js';
 import { uninformativeGates } from './gate-spread.js';
 
-export interface RunPruneSettings {
+/** The planner's settings (pipeline.ts), with folding and ignored layers always given, and the run's own. */
+export interface RunPruneSettings extends Omit<PruneSettings, 'fold' | 'ignore'> {
   /** A criterion name, or 'auto'. */
   criterion: string;
-  residual: ResidualMode;
-  target: PlanTarget;
-  minChannels: number;
-  roundTo: number;
-  seed: number;
   fold: FoldOptions;
   /** Re-estimate batch-norm statistics (adaptive ones included) on the calibration images after each cut. */
   recalibrate: boolean;
