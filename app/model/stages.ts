@@ -27,8 +27,8 @@ export function labelStagesByResolution(g: Graph): void {
       else if (resolution && r !== resolution) stage = `stage${++stages}`;
       resolution = r;
     }
-    const newStage = n.stage === undefined && !block.startsWith(`${stage}.`);
-    if (newStage || n.kind === 'conv2d' || n.kind === 'dense') block = `${stage}.${n.name}`;
+    // A block starts at every conv or dense layer, and at a stage's first node.
+    if (!block.startsWith(`${stage}.`) || n.kind === 'conv2d' || n.kind === 'dense') block = `${stage}.${n.name}`;
     n.stage = stage;
     n.block = stage === 'head' ? 'head' : block;
   }
