@@ -75,8 +75,21 @@ export async function runJob(
   let done: RunnerEvent | undefined;
   let failure: RunnerEvent | undefined;
   let cancelled: RunnerEvent | undefined;
+  // A callback that throws (the app's job sender throws JobCancelled once its job is cancelled)
+  // must not escape this event handler as an uncaught exception: the first such error stops the
+  // runner like a cancel and is what the run rejects with.
+  let callbackError: unknown;
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
+    if (callbackError !== undefined) return;
+    try {
+      onLine(line);
+    } catch (e) {
+      callbackError = e;
+      child.kill('SIGINT');
+    }
+  });
+  const onLine = (line: string): void => {
     let ev: RunnerEvent;
     try {
       ev = JSON.parse(line.replace(/^\[[^\]]*\]:/, '')) as RunnerEvent;
@@ -94,11 +107,12 @@ export async function runJob(
     } else if (ev.event === 'done') done = ev;
     else if (ev.event === 'error') failure = ev;
     else if (ev.event === 'cancelled') cancelled = ev;
-  });
+  };
   const code = await new Promise<number | null>((res, rej) => {
     child.on('error', rej);
     child.on('close', (c) => res(c));
   }).finally(() => o.signal?.removeEventListener('abort', onAbort));
+  if (callbackError !== undefined) throw callbackError;
   if (failure) throw new UserError(String(failure.message));
   if (cancelled || (o.signal?.aborted && !done)) {
     const job = readJob(dir);
