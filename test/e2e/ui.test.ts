@@ -284,8 +284,10 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByTestId('ft-batch').fill('8');
     await page.getByTestId('run-finetune').click();
     await page.getByTestId('ft-progress').filter({ hasText: /step [3-9]\d*\/250/ }).waitFor({ timeout: 30_000 });
-    // The chart draws the events as they come (the torch engine reports every few steps): wait for three points.
-    await page.waitForFunction(`(document.querySelector('[data-testid=train-loss] path')?.getAttribute('d') ?? '').split('L').length >= 3`, undefined, { timeout: 30_000 });
+    // The chart draws the events as they come (the torch engine reports every few steps): wait for
+    // three points, polling from here (the page's CSP refuses the eval a waitForFunction string needs).
+    const lossPoints = async () => ((await page.locator('[data-testid=train-loss] path').getAttribute('d')) ?? '').split('L').length;
+    for (const until = Date.now() + 30_000; (await lossPoints()) < 3 && Date.now() < until; ) await page.waitForTimeout(200);
     assert.ok((await page.locator('[data-testid=train-loss] path').getAttribute('d'))!.split('L').length >= 3, 'the loss chart has points');
     await shot(page, '11-finetune-running');
     await page.getByTestId('cancel-finetune').click();
