@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { matchesGlob } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const config = JSON.parse(readFileSync(fileURLToPath(new URL('../electron-builder.json', import.meta.url)), 'utf8')) as {
@@ -33,4 +34,19 @@ test('the packaged app has runAsNode and NODE_OPTIONS off and loads only its asa
       grantFileProtocolExtraPrivileges: false,
     },
   );
+});
+
+test('the packaged app carries the PyTorch runner, which job folders copy out of the asar', () => {
+  // Python cannot read inside an asar; the torch engine copies run.py and seprune_torch/*.py from
+  // RUNNER_DIR into each job folder with Node's fs (which Electron lets read the asar), so those
+  // files must be matched by "files" and by none of its exclusions.
+  const { files } = JSON.parse(readFileSync(fileURLToPath(new URL('../electron-builder.json', import.meta.url)), 'utf8')) as { files: string[] };
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const runner = fileURLToPath(new URL('../app/train/torch/py/', import.meta.url));
+  const rel = (f: string) => f.slice(root.length);
+  const wanted = [`${runner}run.py`, ...readdirSync(`${runner}seprune_torch`).filter((f) => f.endsWith('.py')).map((f) => `${runner}seprune_torch/${f}`)].map(rel);
+  assert.ok(wanted.length >= 5, `runner files: ${wanted.join(', ')}`);
+  const packaged = (f: string) => files.some((g) => !g.startsWith('!') && matchesGlob(f, g)) && !files.some((g) => g.startsWith('!') && matchesGlob(f, g.slice(1)));
+  assert.deepEqual(wanted.filter((f) => !packaged(f)), []);
+  assert.equal(packaged('app/train/torch/engine.test.ts'), false, 'the exclusions still apply');
 });
