@@ -136,6 +136,8 @@ export interface DataChoice {
   limit: number;
   seed: number;
   preprocess: PreprocessingDto;
+  /** Number an image folder's classes in sorted folder order even when their names do not match the labels the model stores (default: map by name). */
+  labelsByIndex?: boolean;
 }
 
 /** One image of a dataset through a preprocessing, for the form's preview. */

@@ -10,6 +10,7 @@ import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
 import { checkInputShape } from '../cli/data-options.js';
+import { LabelMismatchError, mapLabelsByName } from '../data/label-map.js';
 import { collectStats } from '../../pruning/stats/collect.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
 import type { PlanTarget } from '../../pruning/plan.js';
@@ -55,10 +56,23 @@ export interface WorkOutputs {
   finetune: FinetuneOutcome;
 }
 
-export async function openData(d: DataChoice, g: Graph, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
+/**
+ * The dataset a job reads for model `m`: its classes mapped to the labels the model stores by name
+ * (as the CLI does), unless the user asked for sorted folder order.
+ */
+export async function openData(d: DataChoice, m: Pick<SessionModel, 'graph' | 'info'>, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
+  const g = m.graph;
   const [h, w, c] = g.inputs[0].shape;
-  const ds = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess, inputShape: [h, w, c] });
-  checkInputShape(ds.sampleShape, g.inputs[0].shape);
+  const opened = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess, inputShape: [h, w, c] });
+  checkInputShape(opened.sampleShape, g.inputs[0].shape);
+  const labels = d.labelsByIndex ? undefined : m.info.classNames;
+  let ds = opened;
+  try {
+    if (labels) ds = mapLabelsByName(opened, labels);
+  } catch (e) {
+    if (e instanceof LabelMismatchError) throw new UserError(`${e.what}; rename the folders or choose "sorted folder order" for Classes under Calibration data.`);
+    throw e;
+  }
   return { ds, idx: sampleIndices(await ds.labels(), d.limit, d.seed) };
 }
 
@@ -125,7 +139,7 @@ export function planFor(m: WorkModel, req: PreviewPruneRequest): { run: PlannedR
 }
 
 async function statsWork({ model: m, req }: WorkInputs['stats'], ctx: JobContext): Promise<WorkOutputs['stats']> {
-  const { ds, idx } = await openData(req, m.graph);
+  const { ds, idx } = await openData(req, m);
   ctx.check();
   const r = await collectStats(m.graph, ds, idx, { model: m.info.source, modelHash: m.info.hash, seed: req.seed, engine: 'auto', progress: ctx.progress });
   ctx.check();
@@ -139,8 +153,8 @@ async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext
     throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
   }
   // Calibration: the statistics' own images; accuracy on the same dataset's test split (as `seprune prune`).
-  const calib = m.info.statsData ? await openData(m.info.statsData, m.graph) : undefined;
-  const evalData = m.info.statsData ? await openData(m.info.statsData, m.graph, 'test') : undefined;
+  const calib = m.info.statsData ? await openData(m.info.statsData, m) : undefined;
+  const evalData = m.info.statsData ? await openData(m.info.statsData, m, 'test') : undefined;
   ctx.check();
   const outcome = await runPrune(
     { graph: m.graph, source: m.info.source, hash: m.info.hash, ...(m.stats ? { stats: m.stats } : {}) },

@@ -29,7 +29,7 @@ export interface SessionModel {
   fileBytes: number;
 }
 
-export type OpenData = (d: DataChoice, g: Graph, split: 'train' | 'test') => Promise<{ ds: Dataset; idx: number[] }>;
+export type OpenData = (d: DataChoice, m: Pick<SessionModel, 'graph' | 'info'>, split: 'train' | 'test') => Promise<{ ds: Dataset; idx: number[] }>;
 
 export function exportFormats(): ExportFormatDto[] {
   return EXPORTERS.map((e) => ({ format: e.format, quant: [...e.quant], output: e.output }));
@@ -80,13 +80,13 @@ export async function exportJob(m: SessionModel, req: ExportRequestDto, openData
   const paths = exportPaths(req, m.info.source);
   let calib: (() => AsyncIterable<CalibBatch>) | undefined;
   if (paths.some((p) => p.quant === 'int8')) {
-    const c = await openData(req.data, m.graph, 'train');
+    const c = await openData(req.data, m, 'train');
     const batches = await readBatches(c.ds, c.idx, ctx, 'reading calibration images');
     calib = async function* () {
       yield* batches;
     };
   }
-  const v = await openData(req.data, m.graph, 'test');
+  const v = await openData(req.data, m, 'test');
   const verifyData = await readBatches(v.ds, v.idx, ctx, 'reading verification images');
   const meta = {
     source: m.info.source,
@@ -116,8 +116,8 @@ export async function exportJob(m: SessionModel, req: ExportRequestDto, openData
 }
 
 export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {
-  const { ds, idx } = await openData(data, models[0].graph, data.split);
-  for (const m of models.slice(1)) await openData(data, m.graph, data.split); // every model must take these images
+  const { ds, idx } = await openData(data, models[0], data.split);
+  for (const m of models.slice(1)) await openData(data, m, data.split); // every model must take these images
   return compareModels(
     models.map((m) => ({ label: m.info.source, graph: m.graph, fileBytes: m.fileBytes })),
     ds,
@@ -155,7 +155,7 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
   const engine = chooseEngine(req.engine ?? 'auto', req.device ?? 'auto');
   const backend = engine.engine === 'tfjs' ? await chooseBackend() : undefined;
   ctx.progress.update(engine.engine === 'torch' ? `training with torch on ${engine.device}` : `training on ${backend!.name}`, 0, 1);
-  const { ds, idx } = await openData(req.data, m.graph, 'train');
+  const { ds, idx } = await openData(req.data, m, 'train');
   const pre = req.data.preprocess;
   const fill = pre.mean.map((mu, i) => -mu / (pre.std[i] ?? pre.std[0]));
   const opts = {
@@ -174,7 +174,7 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
   const r = engine.engine === 'torch' ? await trainTorch(m.graph, ds, { ...opts, device: engine.device, python: engine.python!.python }) : await train(m.graph, ds, opts);
   const device = 'device' in r ? String(r.device) : (backend?.name ?? r.backend);
   ctx.check();
-  const test = await openData({ ...req.data, limit: req.evalLimit }, r.graph, 'test');
+  const test = await openData({ ...req.data, limit: req.evalLimit }, { ...m, graph: r.graph }, 'test');
   const ev = await evaluate(r.graph, test.ds, test.idx, { progress: { update: (_l, d, t) => ctx.progress.update('accuracy on the test split', d, t), done: () => {} } });
   return { graph: r.graph, classNames: ds.classes, preprocessing: pre, top1: ev.top1, top5: ev.top5, evalN: ev.n, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: engine.engine === 'torch' ? `torch ${device}` : r.backend || backend!.name, engine: engine.engine, device };
 }

@@ -16,7 +16,7 @@ import { describePipeline, fromPipeline, pipelineOf, withPipeline } from '../dat
 import { parseTransform, parseTransformFile } from '../data/transform-parse.js';
 import { timmPipeline } from '../data/timm-config.js';
 import { checkPreprocessing } from '../data/preprocess.js';
-import { mapLabelsByName } from '../data/label-map.js';
+import { LabelMismatchError, mapLabelsByName } from '../data/label-map.js';
 
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string', value: 'DATASET', description: 'Dataset: an ImageFolder, IDX or CIFAR binary folder, or a builtin name (fashion-mnist).' },
@@ -171,6 +171,16 @@ export function checkInputShape(sample: number[], model: number[]): void {
   );
 }
 
+/** mapLabelsByName, with the CLI's way out in its sentence. */
+function mapByName(ds: Dataset, labels: string[]): Dataset {
+  try {
+    return mapLabelsByName(ds, labels);
+  } catch (e) {
+    if (e instanceof LabelMismatchError) throw new UserError(`${e.what}; rename the folders or pass --labels-by-index to number them in sorted order.`);
+    throw e;
+  }
+}
+
 /** What a command tells about each dataset it opened (text: stderr lines; --json: the `datasets` list). */
 export interface DatasetReport {
   role: string;
@@ -191,7 +201,7 @@ export interface DatasetReport {
 export async function openCommandDataset(ctx: CommandContext, d: ParsedData, role = 'data'): Promise<Dataset> {
   const opened = await openDataset(d);
   if (d.inputShape) checkInputShape(opened.sampleShape, d.inputShape);
-  const ds = d.modelLabels ? mapLabelsByName(opened, d.modelLabels) : opened;
+  const ds = d.modelLabels ? mapByName(opened, d.modelLabels) : opened;
   const report: DatasetReport = {
     role, name: ds.name, source: ds.source, split: ds.split,
     warnings: ds.warnings ?? [], notes: ds.notes ?? [], skippedForSize: ds.sizeSkipped?.count ?? 0,

@@ -9,18 +9,37 @@ import type { Batch, Dataset } from './types.js';
 
 const key = (s: string) => s.toLowerCase().replace(/[\s_\-/]+/g, '');
 
+const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(', ');
+const mismatch = (classes: string[], labels: string[], missing: string[]) =>
+  `The dataset's classes (${list(classes)}) do not match the model's labels (${list(labels)}): ${list(missing)} ha${missing.length === 1 ? 's' : 've'} no match`;
+
+/**
+ * A dataset whose class names cannot all be matched to the model's labels. The message names both
+ * lists; each host adds how to opt into sorted order (the CLI's flag, the app's setting).
+ */
+export class LabelMismatchError extends UserError {
+  constructor(
+    readonly classes: string[],
+    readonly modelLabels: string[],
+    readonly missing: string[],
+  ) {
+    super(`${mismatch(classes, modelLabels, missing)}; rename the folders or number the classes in sorted folder order instead.`);
+    this.name = 'LabelMismatchError';
+  }
+
+  /** The sentence without its way out, for a host to finish with its own. */
+  get what(): string {
+    return mismatch(this.classes, this.modelLabels, this.missing);
+  }
+}
+
 /** For each dataset class, the model label index with the same name; throws when some have none. */
 export function labelPermutation(classes: string[], modelLabels: string[]): number[] | undefined {
   if (classes.every((c) => /^\d+$/.test(c))) return undefined;
   const byKey = new Map<string, number>();
   modelLabels.forEach((l, i) => byKey.set(key(l), i));
   const missing = classes.filter((c) => !byKey.has(key(c)));
-  if (missing.length) {
-    const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(', ');
-    throw new UserError(
-      `The dataset's classes (${list(classes)}) do not match the model's labels (${list(modelLabels)}): ${list(missing)} ha${missing.length === 1 ? 's' : 've'} no match; rename the folders or pass --labels-by-index to number them in sorted order.`,
-    );
-  }
+  if (missing.length) throw new LabelMismatchError(classes, modelLabels, missing);
   return classes.map((c) => byKey.get(key(c))!);
 }
 
