@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import type { Dataset } from '../data/index.js';
+import { borderValue } from '../data/transform.js';
 import { compareModels } from '../eval/compare.js';
 import { evaluate } from '../eval/evaluate.js';
 import { chooseBackend } from '../engine/backend.js';
@@ -157,7 +158,7 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
   ctx.progress.update(engine.engine === 'torch' ? `training with torch on ${engine.device}` : `training on ${backend!.name}`, 0, 1);
   const { ds, idx } = await openData(req.data, m, 'train');
   const pre = req.data.preprocess;
-  const fill = pre.mean.map((mu, i) => -mu / (pre.std[i] ?? pre.std[0]));
+  const fill = borderValue(pre);
   const opts = {
     epochs: req.epochs,
     batchSize: req.batchSize,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../model/errors.js';
 import { parseTransform, parseTransformFile } from './transform-parse.js';
-import { checkPipeline, describePipeline, fixedPipelineSize, pipelineOf, pipelineShape, runPipeline, withPipeline } from './transform.js';
+import { borderValue, checkPipeline, fromPipeline, describePipeline, fixedPipelineSize, pipelineOf, pipelineShape, runPipeline, withPipeline } from './transform.js';
 import { timmPipeline } from './timm-config.js';
 
 test('parses what a PyTorch user copies: Compose, prefixes, keywords, tuples, InterpolationMode', () => {
@@ -107,4 +107,19 @@ test('malformed stored steps are refused in one sentence, not crashed on', () =>
   for (const bad of [[{ op: 'Resize', size: 'big', interpolation: 'bilinear' }], [{ op: 'Pad', padding: [1], fill: 0, paddingMode: 'constant' }], [{ op: 'Blur' }], [null], 'ToTensor()']) {
     assert.throws(() => checkPipeline(bad as never, 1), (e: unknown) => e instanceof UserError && /is not a valid|not a list/.test(e.message), JSON.stringify(bad));
   }
+});
+
+test('borderValue: the value shifted-in pixels get is the pipeline\'s own padding carried through the later steps', () => {
+  const close = (a: number[], b: number[]) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-12, `${a} vs ${b}`));
+  const of = (t: string, channels: 1 | 3 = 1) => borderValue(fromPipeline(parseTransform(t), channels));
+  // Normalize-then-Pad: the padded border is 0 in the model's input.
+  close(of('ToTensor(), Normalize(0.286, 0.353), Pad(2)'), [0]);
+  // Pad the image (black) before normalising, or no Pad: a black pixel normalised.
+  close(of('Pad(2), ToTensor(), Normalize(0.286, 0.353)'), [-0.286 / 0.353]);
+  close(of('ToTensor(), Normalize(0.5, 0.25)'), [-2]);
+  // A gray image fill, and a tensor fill before Normalize, per channel.
+  close(of('Pad(2, fill=(255, 0, 51)), ToTensor(), Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))', 3), [1, -1, -0.6]);
+  close(of('ToTensor(), Pad(1, fill=0.5), Normalize(0.25, 0.5)'), [0.5]);
+  // A reflect pad copies the image: the black-pixel rule.
+  close(of('ToTensor(), Normalize(0.5, 0.5), Pad(2, padding_mode="reflect")'), [-1]);
 });

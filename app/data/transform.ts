@@ -32,6 +32,32 @@ export function fromPipeline(steps: TransformStep[], channels: 1 | 3): Preproces
   return { steps, mean: norm ? norm.mean.slice() : [0], std: norm ? norm.std.slice() : [1], channels };
 }
 
+/**
+ * The value, per model input channel, of a pixel the pipeline's padding adds (the last constant
+ * Pad, carried through the steps after it), else of a black pixel: what a shift augmentation
+ * fills with so shifted-in borders look like the borders the model was trained on. A pipeline
+ * that pads the normalised tensor with zeros (Normalize-then-Pad) gives 0; one that pads the image
+ * with black, or none, gives (0 − mean) / std.
+ */
+export function borderValue(p: Preprocessing): number[] {
+  const steps = pipelineOf(p);
+  const last = steps.map((s) => s.op === 'Pad' && s.paddingMode === 'constant').lastIndexOf(true);
+  const c = p.channels;
+  let tensor = last >= 0 && steps.slice(0, last).some((s) => s.op === 'ToTensor');
+  let v = Array.from({ length: c }, (_, k) => {
+    if (last < 0) return 0;
+    const f = (steps[last] as Extract<TransformStep, { op: 'Pad' }>).fill;
+    return Array.isArray(f) ? (f[k] ?? f[0]) : f;
+  });
+  for (const s of steps.slice(last + 1)) {
+    if (s.op === 'ToTensor' && !tensor) {
+      v = v.map((x) => x / 255);
+      tensor = true;
+    } else if (s.op === 'Normalize') v = v.map((x, k) => (x - (s.mean[k] ?? s.mean[0])) / (s.std[k] ?? s.std[0]));
+  }
+  return v;
+}
+
 /** Converts a project's stored preprocessing (either form) to the pipeline form. */
 export function withPipeline(p: Preprocessing): Preprocessing {
   return fromPipeline(structuredClone(pipelineOf(p)), p.channels);

@@ -15,6 +15,7 @@ import { checkWritable, checkWritableFolder } from '../../util/atomic-write.js';
 import { resumeFoundNothing } from '../resume-check.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
 import { sampleIndices } from '../../data/index.js';
+import { borderValue } from '../../data/transform.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { train, autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
@@ -158,8 +159,8 @@ export const finetuneCommand: CommandSpec = {
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (train), ${indices.length} of ${ds.size} images`);
 
-    // A black border after normalisation is −mean/std per channel.
-    const fill = d.preprocess.mean.map((mu, i) => -mu / (d.preprocess.std[i] ?? d.preprocess.std[0]));
+    // Shifted-in borders get the value the pipeline's own padding (or a black pixel) has.
+    const fill = borderValue(d.preprocess);
     const trainOptions = {
       ...opts,
       lr: opts.lr,
