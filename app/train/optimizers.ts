@@ -10,7 +10,8 @@ import { nodeWeights } from '../model/ir.js';
 import { tf } from '../engine/tf.js';
 import type { ParamStore } from '../engine/params.js';
 
-export type OptimizerKind = 'sgd' | 'adamw';
+import type { OptimizerKind } from './defaults.js';
+export type { OptimizerKind } from './defaults.js';
 export const OPTIMIZER_KINDS: OptimizerKind[] = ['sgd', 'adamw'];
 
 export interface OptimizerOptions {

@@ -14,9 +14,8 @@ import type { AugmentOptions } from './augment.js';
 import type { RunConfig } from './checkpoint.js';
 import type { TrainOptions } from './trainer.js';
 
-/** Defaults that depend on the optimiser. */
-export const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, adamw: 1e-3 };
-export const DEFAULT_WEIGHT_DECAY: Record<OptimizerKind, number> = { sgd: 5e-4, adamw: 0.01 };
+import { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';
+export { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';
 
 export interface TrainPlan {
   optimizer: OptimizerKind;

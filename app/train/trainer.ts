@@ -29,7 +29,7 @@ export interface TrainOptions {
   epochs: number;
   /** Default 32. */
   batchSize?: number;
-  /** Peak learning rate; default 0.05 for SGD, 1e-3 for AdamW. */
+  /** Peak learning rate; default DEFAULT_LR (0.01 for SGD, 1e-3 for AdamW). */
   lr?: number;
   /** Default 'sgd'. */
   optimizer?: OptimizerKind;

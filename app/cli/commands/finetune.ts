@@ -70,7 +70,7 @@ export const finetuneCommand: CommandSpec = {
     teacher: { type: 'string', value: 'MODEL', description: 'Distil from this model (e.g. the unpruned original).' },
     temperature: { type: 'string', value: 'T', description: 'Distillation temperature.', default: '4' },
     alpha: { type: 'string', value: 'F', description: 'Weight of the distillation loss (the rest is cross-entropy).', default: '0.5' },
-    lr: { type: 'string', value: 'F', description: 'Peak learning rate (default 0.05 for sgd, 0.001 for adamw).' },
+    lr: { type: 'string', value: 'F', description: `Peak learning rate (default ${DEFAULT_LR.sgd} for sgd, ${DEFAULT_LR.adamw} for adamw).` },
     batch: { type: 'string', value: 'N', description: 'Batch size.', default: '32' },
     optimizer: { type: 'string', value: 'sgd|adamw', description: 'Optimiser.', default: 'sgd' },
     momentum: { type: 'string', value: 'F', description: 'SGD momentum.', default: '0.9' },
