@@ -4,10 +4,10 @@
  *
  * SGD's 0.01 is measured (bench/RESULTS.md, "Default learning rate"): on PyTorch-trained,
  * BN-folded exports imported from ONNX, 0.05 (the earlier default) diverged on MobileNetV3-Small
- * on the torch engine and cost 15–25 points on SE-ResNet-18 and MobileNetV3 on both engines,
- * where 0.01 was the best or within 0.7 points of the best of 0.05 / 0.02 / 0.01 / 0.005 on the
- * trained and the 50%-MACs pruned networks. AdamW's 1e-3 measured within 1.9 points of 3e-4
- * and better on the pruned MobileNetV3.
+ * on the torch engine and cost 6–49 points elsewhere, where 0.01 was the best or within 1.05
+ * points of the best of 0.05 / 0.02 / 0.01 / 0.005 on the trained and the 50%-MACs pruned
+ * SE-ResNet-18 and MobileNetV3, on both engines. AdamW's 1e-3 measured within 1.05 points of
+ * 3e-4 and better on the pruned MobileNetV3.
  */
 export type OptimizerKind = 'sgd' | 'adamw';
 
