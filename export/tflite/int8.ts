@@ -126,9 +126,8 @@ export function activationParams(plan: Plan, ranges: Map<number, Range>, floatOp
 }
 
 /**
- * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations are float32
- * tensors, their weights int8 constants turned float by a DEQUANTIZE at the start of the graph
- * (weight-only int8), their biases and operands float32; a DEQUANTIZE follows an int8 tensor a
+ * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations, weights, biases
+ * and operands are float32 tensors (constant weights: Arm NN 22 refuses weights a DEQUANTIZE makes); a DEQUANTIZE follows an int8 tensor a
  * float op reads and a QUANTIZE (with the tensor's calibrated range) a float tensor an int8 op reads.
  * Conv / depthwise filters in `perTensor` (plan tensor indices) get one scale instead of one per
  * output channel, and their biases too (granularity.ts decides which).
@@ -170,6 +169,12 @@ export function int8Model(
 
   T.forEach((t, i) => {
     if (!t.f32 || (t.role !== 'conv-filter' && t.role !== 'dw-filter' && t.role !== 'fc-weights')) return;
+    if (floatOps.has(consumerOf.get(i)!)) {
+      // A float op's weights as float32 constants: weight-only int8 through a DEQUANTIZE is smaller,
+      // but Arm NN 22's parser refuses a FULLY_CONNECTED whose weights are not a constant buffer.
+      tensors[i] = { name: t.name, shape: t.shape, type: TensorType.FLOAT32, data: f32Bytes(t.f32) };
+      return;
+    }
     let qv: Int8Array;
     let scales: Float32Array;
     let dim = 0;

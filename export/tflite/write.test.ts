@@ -161,12 +161,17 @@ test('int8 on a model with data-estimated batch norms (real margins): argmax agr
     const info = readTflite(bytes);
     const seBlocks = g.nodes.filter((n) => n.kind === 'se').length;
     assert.equal(info.ops.filter((o) => o === 'QUANTIZE').length, 1 + seBlocks);
-    assert.equal(info.ops.filter((o) => o === 'DEQUANTIZE').length, 1 + seBlocks + 2 * seBlocks);
+    assert.equal(info.ops.filter((o) => o === 'DEQUANTIZE').length, 1 + seBlocks);
+    // Every FULLY_CONNECTED reads constant weights (Arm NN 22 refuses weights a DEQUANTIZE makes).
+    info.ops.forEach((o, k) => {
+      if (o === 'FULLY_CONNECTED') assert.ok(info.tensors[info.opTensors[k].inputs[1]].bufferBytes > 0, `FULLY_CONNECTED #${k} reads weights with no buffer`);
+    });
     assert.equal(info.ops.filter((o) => o === 'LOGISTIC').length, seBlocks);
     const c = compare((await verifyTflite(int8Path, evalX, EVAL)).outputs, ref, EVAL);
-    // Measured 94 % (91.5 % before gate-aware + bias correction); these near-tied logits are the
-    // limit: weight-only int8 alone gives 95–98 % on se-mobilenet-demo (bench/RESULTS.md).
-    assert.ok(c.agreement >= 0.92, `int8 argmax agreement with float ${c.agreement}`);
+    // Measured 91 % with float32 gate weights (92.5 % with weight-only int8 gate FCs, which Arm NN
+    // 22 refuses; 91.5 % before gate-aware + bias correction): 3 of these 200 near-tied images. The
+    // limit is the int8 convolutions: weight-only int8 alone gives 95–98 % on se-mobilenet-demo.
+    assert.ok(c.agreement >= 0.9, `int8 argmax agreement with float ${c.agreement}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
