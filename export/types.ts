@@ -29,6 +29,8 @@ export interface ExportOptions {
   meta: ExportMetadata;
   /** ONNX default-domain opset (13..17); other formats ignore it. */
   opset?: number;
+  /** TFLite: hard-swish as the HARD_SWISH op (default) or as ADD, MUL, MUL, which XNNPACK runs in int8; other formats ignore it. */
+  hardSwish?: 'op' | 'decompose';
   /** Calibration images for int8; a fresh iterable per call (calibration may take several passes). */
   calib?: () => AsyncIterable<CalibBatch>;
   calibMethod?: CalibMethod;
@@ -120,6 +122,11 @@ export interface Exporter {
    * A runtime that refuses it throws a UserError whose message is the runtime's own, in one sentence.
    */
   open(path: string, g: Graph): Promise<Runner[]>;
+  /**
+   * The runtimes this format is also verified in when they are installed, which are not here:
+   * one sentence each (what is missing and how to get it), printed with the export's notes.
+   */
+  absentRuntimes?(): string[];
 }
 
 export interface VerifyReport {

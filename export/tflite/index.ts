@@ -12,7 +12,7 @@ import type { Granularity } from './granularity.js';
 import { metadataEntries } from '../metadata.js';
 import { writeTflite } from './write.js';
 import { openTflite } from './verify.js';
-import { openArmnnOptional } from './armnn.js';
+import { armnnAbsent, openArmnnOptional } from './armnn.js';
 import type { IoType } from './int8.js';
 import type { Plan } from './plan.js';
 
@@ -49,6 +49,7 @@ export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): 
     io,
     metadata: metadataEntries(opts.meta),
     ...(opts.granularity ? { granularity: opts.granularity } : {}),
+    ...(opts.hardSwish ? { hardSwish: opts.hardSwish } : {}),
     ...(calib ? { calib: () => collect(calib), calibMethod: opts.calibMethod ?? 'minmax' } : {}),
     ...(gateAware
       ? {
@@ -65,7 +66,7 @@ export async function writeTfliteArtifact(g: Graph, opts: TfliteExportOptions): 
   const gates = gateAware === 'all' ? measured?.map((m) => ({ ...m, keptFloat: true })) : measured;
   if (gates?.length) {
     notes.push(
-      `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${keptFloat.length} of ${gates.length} SE gate paths float32 (weight-only int8 FCs through DEQUANTIZE), the others int8; the squeeze MEAN and the rescale MUL stay int8`,
+      `gate-aware (${gateAware === 'all' ? 'all gate paths float' : `float where int8 adds more than ${GATE_OUTPUT_TOLERANCE} × the block output's own rounding error`}): ${keptFloat.length} of ${gates.length} SE gate paths float32 (float32 weights), the others int8; the squeeze MEAN and the rescale MUL stay int8`,
     );
   }
   if (gates?.length) notes.push(`gate measurement (block: int8 output error / own rounding error): ${gates.map((m) => `${m.block} ${m.outputErrRatio}${m.int8Hurts ? ' (int8 hurts)' : ''}`).join(', ')}`);
@@ -90,4 +91,5 @@ export const tfliteExporter: Exporter = {
       throw e;
     }
   },
+  absentRuntimes: armnnAbsent,
 };

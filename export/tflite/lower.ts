@@ -61,7 +61,10 @@ function transpose2(m: Float32Array, a: number, b: number): Float32Array {
   return out;
 }
 
-export function lowerGraph(g: Graph): Plan {
+/** How hard-swish is written: the HARD_SWISH op, or ADD (+3, fused RELU6), MUL, MUL (×1/6), which XNNPACK runs in int8 (it runs HARD_SWISH in fp32 only). */
+export type HardSwishForm = 'op' | 'decompose';
+
+export function lowerGraph(g: Graph, opts: { hardSwish?: HardSwishForm } = {}): Plan {
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw new UserError(`TFLite export needs a model with one input and one output; "${g.name}" has ${g.inputs.length} and ${g.outputs.length}.`);
   }
@@ -155,6 +158,15 @@ export function lowerGraph(g: Graph): Plan {
         return y;
       }
       case 'hard-swish': {
+        if (opts.hardSwish === 'decompose') {
+          // x · relu6(x + 3) / 6, every op in XNNPACK's quantized list.
+          const three = b.constF(`${name}/three`, [], Float32Array.of(3), 'operand');
+          const r6 = b.act(`${name}/relu6`, shape, { kind: 'fixed', min: 0, max: 6 });
+          b.op(Op.ADD, [x, three], [r6], { type: 'Add', act: Act.RELU6 });
+          const p = b.act(`${name}/x_relu6`, shape, derived((v, n) => pre(v, n).map((z) => z * Math.min(6, Math.max(0, z + 3)))));
+          b.op(Op.MUL, [x, r6], [p], { type: 'Mul', act: Act.NONE });
+          return scalarMul(p, 1 / 6, name, range);
+        }
         const y = b.act(name, shape, range);
         b.op(Op.HARD_SWISH, [x], [y], { type: 'Empty', table: 'HardSwishOptions' });
         return y;

@@ -176,3 +176,43 @@ test('int8 on a model with data-estimated batch norms (real margins): argmax agr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('hard-swish decomposed (ADD +3 RELU6, MUL, MUL ×1/6): no HARD_SWISH op, fp32 equals the executor, int8 as close to float as the op form', async () => {
+  const { evalX, calibX } = await data;
+  const g = buildZooModel('se-mobilenetv3-demo');
+  const hardSwishes = g.nodes.filter((n) => n.kind === 'activation' && n.attrs.fn === 'hard-swish').length;
+  assert.ok(hardSwishes > 0, 'the demo MobileNetV3 has hard-swish activations');
+  const per = g.inputs[0].shape.reduce((a, b) => a * b, 1);
+  const exec = (await runGraph(g, evalX.subarray(0, REF * per), REF)).outputs[0];
+  const dir = mkdtempSync(join(tmpdir(), 'tflite-hswish-'));
+  const run = async (bytes: Uint8Array, file: string): Promise<Float32Array> => {
+    const path = join(dir, file);
+    writeFileSync(path, bytes);
+    const r = await openTflite(path);
+    try {
+      return await r.run(evalX, EVAL);
+    } finally {
+      await r.release();
+    }
+  };
+  try {
+    const asOp = await writeTflite(g, { quant: 'fp32' });
+    const fp32 = await writeTflite(g, { quant: 'fp32', hardSwish: 'decompose' });
+    assert.equal(readTflite(asOp.bytes).ops.filter((o) => o === 'HARD_SWISH').length, hardSwishes);
+    assert.ok(!readTflite(fp32.bytes).ops.includes('HARD_SWISH'));
+    assert.ok(fp32.notes.some((n) => n.startsWith(`${hardSwishes} hard-swish written as ADD`)), fp32.notes.join('; '));
+    const ref = await run(fp32.bytes, 'fp32.tflite');
+    const c32 = compare(ref.subarray(0, exec.length), exec, REF);
+    assert.ok(c32.maxAbs <= 1e-4, `decomposed fp32 max |Δ| ${c32.maxAbs}`);
+
+    const calib = [{ x: calibX, n: CALIB }];
+    const int8 = await writeTflite(g, { quant: 'int8', calib, hardSwish: 'decompose' });
+    const ops = readTflite(int8.bytes).ops;
+    assert.ok(!ops.includes('HARD_SWISH'), `int8 ops: ${[...new Set(ops)].join(', ')}`);
+    const cDec = compare(await run(int8.bytes, 'int8-dec.tflite'), ref, EVAL);
+    const cOp = compare(await run((await writeTflite(g, { quant: 'int8', calib })).bytes, 'int8-op.tflite'), ref, EVAL);
+    assert.ok(cDec.agreement >= 0.95 && cDec.agreement >= cOp.agreement - 0.02, `int8 agreement with float: decomposed ${cDec.agreement}, HARD_SWISH ${cOp.agreement}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

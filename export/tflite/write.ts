@@ -9,7 +9,7 @@ import type { Graph } from '../../app/model/ir.js';
 import { UserError } from '../../app/model/errors.js';
 import { foldBatchNorms } from '../fold-bn.js';
 import { encodeTflite } from './schema.js';
-import { lowerGraph } from './lower.js';
+import { lowerGraph, type HardSwishForm } from './lower.js';
 import { fp32Model } from './emit.js';
 import { fp16Model } from './fp16.js';
 import { activationParams, int8Model, type IoType } from './int8.js';
@@ -29,7 +29,7 @@ export interface TfliteWriteOptions {
   calib?: CalibSource;
   /** int8 only: MinMax (default) or percentile (99.99 %, two passes over the images). */
   calibMethod?: CalibMethod;
-  /** int8 only: plan ops kept in float32 (weight-only int8), given the gate measurement when `measureGates`; see {@link gateOps}. */
+  /** int8 only: plan ops kept in float32 (float32 weights), given the gate measurement when `measureGates`; see {@link gateOps}. */
   floatOps?: (plan: Plan, gates: GateChoice[]) => ReadonlySet<number>;
   /** int8 only: measure every SE gate path on the calibration pass (export/quantize/se-gate.ts). */
   measureGates?: boolean;
@@ -37,6 +37,8 @@ export interface TfliteWriteOptions {
   biasCorrection?: boolean;
   /** int8 only: per-channel or per-tensor conv / depthwise filters, chosen per layer by measurement (default) or forced. */
   granularity?: Granularity;
+  /** hard-swish as the HARD_SWISH op (default) or decomposed into ops XNNPACK runs in int8. */
+  hardSwish?: HardSwishForm;
   /** Written as Model.metadata entries (name → UTF-8 buffer). */
   metadata?: Record<string, string>;
 }
@@ -51,9 +53,9 @@ export interface TfliteWriteResult {
 }
 
 /** Lowers `g` (batch norms folded) to the float plan; exposed for tests. */
-export function planFor(g: Graph): { plan: Plan; folded: Graph; foldedCount: number } {
+export function planFor(g: Graph, hardSwish?: HardSwishForm): { plan: Plan; folded: Graph; foldedCount: number } {
   const { graph, folded } = foldBatchNorms(g);
-  return { plan: lowerGraph(graph), folded: graph, foldedCount: folded };
+  return { plan: lowerGraph(graph, hardSwish ? { hardSwish } : {}), folded: graph, foldedCount: folded };
 }
 
 /**
@@ -69,13 +71,15 @@ export function compactNames(plan: Plan): void {
 }
 
 export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<TfliteWriteResult> {
-  const { plan, folded, foldedCount } = planFor(g);
+  const { plan, folded, foldedCount } = planFor(g, opts.hardSwish);
   const names = plan.tensors.map((t) => t.name);
   compactNames(plan);
   const metadata = { ...(opts.metadata ?? {}), quant: opts.quant };
   const description = `${g.name} (${opts.quant}) written by se-prune-studio`;
   const notes: string[] = [];
   if (foldedCount) notes.push(`folded ${foldedCount} batch norms into their convolutions`);
+  const hardSwishes = g.nodes.filter((n) => n.kind === 'activation' && n.attrs.fn === 'hard-swish').length;
+  if (opts.hardSwish === 'decompose' && hardSwishes) notes.push(`${hardSwishes} hard-swish written as ADD (+3, fused RELU6), MUL, MUL (×1/6), which XNNPACK runs in int8 (HARD_SWISH it runs in fp32 only)`);
   if (plan.padV2?.length) notes.push(`PADV2 (lowest-value pads, which XNNPACK, the GPU delegate and Arm NN do not accept) for max pools whose input may be negative, where no exact PAD exists: ${plan.padV2.join(', ')}`);
   if (opts.quant === 'fp32') return { bytes: encodeTflite(fp32Model(plan, description, metadata)), notes };
   if (opts.quant === 'fp16') {
