@@ -135,6 +135,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportReport> {
     try {
       runners.push(...(await exporter.open(staged.paths.model, req.graph)));
       reports = await measureAll(runners, req.graph, req.verifyData ?? [], bytes, base ? 0 : runs);
+      notes.push(...(exporter.absentRuntimes?.() ?? []));
       if (base && req.baseline) {
         baseRunners.push(...(await exporter.open(staged.paths.baseline!, req.baseline.graph)));
         baseline = { source: req.baseline.source, bytes: sizeOf(base), params: costReport(req.baseline.graph).params, latency: [] };

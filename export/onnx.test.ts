@@ -10,6 +10,7 @@ import { buildZooModel } from '../app/model/zoo/index.js';
 import { graphHash } from '../app/model/load.js';
 import { runGraph } from '../app/engine/executor.js';
 import { UserError } from '../app/model/errors.js';
+import { ortHasProvider } from '../app/engine/ort.js';
 import { onnxExporter } from './onnx/index.js';
 import { verifyWritten, exportModel } from './export-model.js';
 import { assertInt8Size, DEMO_FAMILIES, fashion, onnxCheck, pythonOnnxAvailable, stageArtifact, tempDir } from './test-support.js';
@@ -17,6 +18,8 @@ import type { CalibBatch } from './types.js';
 
 const dir = tempDir();
 const written: string[] = [];
+/** The runtimes every ONNX export is verified in here: XNNPACK's provider where this onnxruntime-node has it. */
+const ONNX_RUNTIMES = ['onnxruntime-node', 'onnxruntime-web (wasm)', ...(ortHasProvider('xnnpack') ? ['onnxruntime-node (XNNPACK execution provider)'] : [])];
 
 
 test('ONNX export × demo families × precisions, verified in onnxruntime-node and -web', async (t) => {
@@ -37,7 +40,7 @@ test('ONNX export × demo families × precisions, verified in onnxruntime-node a
         const bytes = a.files[0].data.length;
         sizes[quant] = bytes;
         const reports = await verifyWritten(onnxExporter, path, g, quant === 'fp32' ? data.slice(0, 1) : data, bytes, 0);
-        assert.deepEqual(reports.map((r) => r.runtime), ['onnxruntime-node', 'onnxruntime-web (wasm)']);
+        assert.deepEqual(reports.map((r) => r.runtime), ONNX_RUNTIMES);
         for (const r of reports) {
           if (quant === 'fp32') assert.ok(r.maxAbsDiff <= 1e-4, `${name} fp32 ${r.runtime}: max |Δ| ${r.maxAbsDiff}`);
           if (quant === 'fp16') {
@@ -81,6 +84,27 @@ test('a truncated ONNX file is refused by onnxruntime with its own message', asy
   writeFileSync(path, a.files[0].data.subarray(0, Math.floor(a.files[0].data.length / 2)));
   await assert.rejects(onnxExporter.open(path, g), (e: Error) => e instanceof UserError && /^onnxruntime cannot load this model: .+\.$/.test(e.message));
   assert.ok(readFileSync(path).length > 0);
+});
+
+test('an int8 export says when onnxruntime-node has no XNNPACK execution provider to verify it with', async () => {
+  const g = buildZooModel('se-mobilenet-demo');
+  const calibData = await fashion('train', 50);
+  const r = await exportModel({
+    graph: g,
+    format: 'onnx',
+    quant: 'int8',
+    meta: { source: 'zoo:se-mobilenet-demo', sourceHash: graphHash(g) },
+    calib: async function* () {
+      yield* calibData;
+    },
+    verifyData: await fashion('test', 50),
+    latencyRuns: 0,
+    out: join(dir, 'xnnpack-note.onnx'),
+  });
+  assert.deepEqual(r.verifyAll.map((v) => v.runtime), ONNX_RUNTIMES);
+  const note = r.notes.find((n) => n.includes('XNNPACK'));
+  if (ortHasProvider('xnnpack')) assert.equal(note, undefined);
+  else assert.match(note ?? '', /^not run with onnxruntime's XNNPACK execution provider: onnxruntime-node \d+\.\d+\.\d+ on \w+-\w+ is built without it \(its providers: cpu/);
 });
 
 test('existing output without --force and a missing folder are clear errors', async () => {

@@ -7,7 +7,7 @@
  * outputs are keyed by their output name `gate:<seName>`, each [N, C].
  */
 import { availableParallelism } from 'node:os';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
 import type { Graph } from '../model/ir.js';
 import { ModelError, UserError } from '../model/errors.js';
 import { graphToOnnx } from './onnx/to-onnx.js';
@@ -26,6 +26,20 @@ export interface OrtModel {
 export interface OrtOptions {
   /** intra-op threads; default: every core (os.availableParallelism()). */
   threads?: number;
+  /** onnxruntime's execution provider; 'xnnpack' only where the installed build has it (`ortHasProvider`). */
+  provider?: 'cpu' | 'xnnpack';
+}
+
+/** Whether the installed onnxruntime-node was built with this execution provider. */
+export function ortHasProvider(name: string): boolean {
+  return listSupportedBackends().some((b) => b.name === name);
+}
+
+/** The execution providers the installed onnxruntime-node lists, e.g. "cpu, webgpu, cuda, tensorrt". */
+export function ortProviders(): string {
+  return listSupportedBackends()
+    .map((b) => b.name)
+    .join(', ');
 }
 
 const GATE_PREFIX = 'gate:';
@@ -73,7 +87,7 @@ export async function createOrtSession(bytes: Uint8Array, opts: OrtOptions = {})
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
+      executionProviders: [opts.provider ?? 'cpu'],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',

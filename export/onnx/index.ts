@@ -18,7 +18,7 @@ import { toFloat16 } from './fp16.js';
 import { applyQdq, planQdq } from './qdq.js';
 import { compactNames } from './compact.js';
 import { calibrate } from '../quantize/calibrate.js';
-import { openOrtNode, openOrtWeb } from '../verify/onnx.js';
+import { openOrtNode, openOrtWeb, openOrtXnnpackOptional, ortXnnpackAbsent } from '../verify/onnx.js';
 import { GATE_OUTPUT_TOLERANCE, measureGates } from '../quantize/se-gate.js';
 
 /** Whether gate-aware int8 also keeps the SE FC weights float (false: int8 weights, float compute). */
@@ -70,12 +70,16 @@ export const onnxExporter: Exporter = {
   write: writeOnnx,
   async open(path: string): Promise<Runner[]> {
     const bytes = readFileSync(path);
-    const node = await openOrtNode(bytes);
+    const opened: Runner[] = [];
     try {
-      return [node, await openOrtWeb(bytes)];
+      opened.push(await openOrtNode(bytes));
+      opened.push(await openOrtWeb(bytes));
+      opened.push(...(await openOrtXnnpackOptional(bytes)));
+      return opened;
     } catch (e) {
-      await node.release();
+      for (const r of opened) await r.release();
       throw e;
     }
   },
+  absentRuntimes: ortXnnpackAbsent,
 };

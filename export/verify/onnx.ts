@@ -6,23 +6,35 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
-import { createOrtSession, nhwcToNchw } from '../../app/engine/ort.js';
+import { createOrtSession, nhwcToNchw, ortHasProvider, ortProviders } from '../../app/engine/ort.js';
 import { ModelError } from '../../app/model/errors.js';
 import type { Runner } from '../types.js';
 
 const clean = (e: unknown): string =>
   (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().replace(/[.\s]+$/, '');
 
-export async function openOrtNode(bytes: Uint8Array): Promise<Runner> {
-  const m = await createOrtSession(bytes, { threads: 1 });
+export async function openOrtNode(bytes: Uint8Array, provider: 'cpu' | 'xnnpack' = 'cpu'): Promise<Runner> {
+  const m = await createOrtSession(bytes, { threads: 1, provider });
   return {
-    runtime: 'onnxruntime-node',
+    runtime: provider === 'cpu' ? 'onnxruntime-node' : 'onnxruntime-node (XNNPACK execution provider)',
     threads: 1,
     async run(x, n) {
       return (await m.run(x, n)).outputs[0];
     },
     release: () => m.release(),
   };
+}
+
+/** onnxruntime-node's XNNPACK execution provider (the one Android builds use for int8) when this build has it. */
+export async function openOrtXnnpackOptional(bytes: Uint8Array): Promise<Runner[]> {
+  return ortHasProvider('xnnpack') ? [await openOrtNode(bytes, 'xnnpack')] : [];
+}
+
+/** The sentence for an export's notes when the XNNPACK execution provider is not in the installed onnxruntime-node. */
+export function ortXnnpackAbsent(): string[] {
+  if (ortHasProvider('xnnpack')) return [];
+  const version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+  return [`not run with onnxruntime's XNNPACK execution provider: onnxruntime-node ${version} on ${process.platform}-${process.arch} is built without it (its providers: ${ortProviders()})`];
 }
 
 let webReady = false;
