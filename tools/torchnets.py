@@ -132,7 +132,9 @@ def build(name, width=32, in_chans=1, num_classes=10, seed=0, small=False):
     """One of the networks named in this file's docstring, freshly initialised.
 
     small=True: the same architecture at a fraction of its width (tests that train and export in
-    seconds): se_resnet18 at width 8, mobilenet_v3_small at width_mult 0.25, RegNetY with
+    seconds): se_resnet18 at width 8, mobilenet_v3_small at width_mult 0.5 (409k parameters; at
+    0.25, 118k, its int8 TFLite file is 30.5 % of fp32 even with every filter per-tensor: the int32
+    biases and per-tensor tables of so narrow a net, see bench/RESULTS.md), RegNetY with
     w_0 8 / w_a 12 / depth 7, shufflenet_v2_se with stages of 2 units and 16-96 channels.
     """
     import torchvision
@@ -146,7 +148,7 @@ def build(name, width=32, in_chans=1, num_classes=10, seed=0, small=False):
         width = 8 if small else width
         return SEResNet(channels=tuple(width * m for m in (1, 2, 4, 8)), in_chans=in_chans, num_classes=num_classes)
     if name == 'mobilenet_v3_small' and small:
-        setting, last = tvmobilenetv3._mobilenet_v3_conf('mobilenet_v3_small', width_mult=0.25)
+        setting, last = tvmobilenetv3._mobilenet_v3_conf('mobilenet_v3_small', width_mult=0.5)
         net = tvmobilenetv3.MobileNetV3(setting, last, num_classes=num_classes)
         net.features[0][0] = _first_conv_to(net.features[0][0], in_chans)
         return net
@@ -255,6 +257,24 @@ def train(net, images, labels, epochs=1, batch=64, lr=0.05, wd=5e-5, seed=0, log
     return net
 
 
+def recalibrate_bn(net, images, batch=250):
+    """BatchNorm running statistics as the exact average over `images` (train-mode forward passes,
+    no gradients). torchvision's MobileNetV3 keeps momentum 0.01, so a run of a few hundred steps
+    leaves its running statistics near their initial values and the eval-mode network constant."""
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    net.train()
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            net(to_input(images[i:i + batch]))
+    for m, mo in zip(bns, saved):
+        m.momentum = mo
+    net.eval()
+
+
 def export_onnx(net, path, opset=13, size=32, in_chans=1):
     """torch.onnx.export in eval mode (BatchNorm folded into the convs), dynamic batch."""
     net.eval()
@@ -269,6 +289,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--net', required=True, choices=NETS)
     ap.add_argument('--width', type=int, default=32, help='se_resnet18 stem width (timm: 64)')
+    ap.add_argument('--small', action='store_true', help='the same architecture at a fraction of its width (tests)')
     ap.add_argument('--epochs', type=int, default=1)
     ap.add_argument('--limit', type=int, default=None, help='training images (default: all)')
     ap.add_argument('--test-limit', type=int, default=None)
@@ -282,19 +303,21 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    net = build(a.net, width=a.width, seed=a.seed)
+    net = build(a.net, width=a.width, seed=a.seed, small=a.small)
     tr_x, tr_y, src = fashion_mnist('train', a.limit, a.data_dir)
     te_x, te_y, _ = fashion_mnist('test', a.test_limit, a.data_dir)
     t0 = time.time()
     if a.epochs > 0:
         train(net, tr_x, tr_y, a.epochs, a.batch, a.lr, seed=a.seed, log=lambda s: print(s, file=sys.stderr))
+        if a.small:
+            recalibrate_bn(net, tr_x)
     seconds = time.time() - t0
     top1 = evaluate(net, te_x, te_y)
     base = os.path.join(a.out, a.net)
     export_onnx(net, base + '.onnx', a.opset)
     torch.save(net.state_dict(), base + '.pt')
     info = {
-        'net': a.net, 'width': a.width if a.net == 'se_resnet18' else None,
+        'net': a.net, 'small': a.small, 'width': a.width if a.net == 'se_resnet18' and not a.small else None,
         'params': sum(p.numel() for p in net.parameters()),
         'top1': top1, 'testImages': int(len(te_x)), 'trainImages': int(len(tr_x)), 'epochs': a.epochs,
         'data': src, 'seconds': round(seconds, 1), 'threads': a.threads, 'torch': torch.__version__,
