@@ -17,6 +17,7 @@ import { reestimateBn } from '../../app/train/bn.js';
 import { writeTflite } from './write.js';
 import { gateOps } from './index.js';
 import { openTflite, verifyTflite } from './verify.js';
+import { armnnAvailable, openArmnn } from './armnn.js';
 import { readTflite } from './read.js';
 import { TensorType } from './schema.js';
 import { assertInt8Size } from '../test-support.js';
@@ -80,11 +81,26 @@ for (const name of FAMILIES) {
         await r.release();
       }
     };
+    /** The same file in Arm NN (CpuRef, the first REF images): loads, and its numbers or its known fault. */
+    const inArmnn = async (file: string): Promise<{ out: Float32Array; caveat?: string }> => {
+      const r = await openArmnn(join(dir, file));
+      try {
+        return { out: await r.run(evalX.subarray(0, REF * per), REF), ...(r.caveat ? { caveat: r.caveat } : {}) };
+      } finally {
+        await r.release();
+      }
+    };
+    const armnn = armnnAvailable().ok;
+    if (!armnn) t.diagnostic(`Arm NN half not run: ${(armnnAvailable() as { why?: string }).why}`);
     try {
       const fp32 = await writeTflite(g, { quant: 'fp32' });
       const ref = await run(fp32.bytes, 'fp32.tflite');
       const c32 = compare(ref.subarray(0, exec.length), exec, REF);
       assert.ok(c32.maxAbs <= 1e-4, `fp32 max |Δ| ${c32.maxAbs}`);
+      if (armnn) {
+        const a32 = compare((await inArmnn('fp32.tflite')).out, exec, REF);
+        assert.ok(a32.maxAbs <= 1e-4, `fp32 in Arm NN: max |Δ| ${a32.maxAbs}`);
+      }
 
       const fp16 = await writeTflite(g, { quant: 'fp16' });
       assert.ok(fp16.bytes.length < 0.6 * fp32.bytes.length, `fp16 ${fp16.bytes.length} B vs fp32 ${fp32.bytes.length} B`);
@@ -100,8 +116,15 @@ for (const name of FAMILIES) {
       // Weights shrink 4×; per-channel scales (+ int64 zero points), int32 biases and the graph
       // structure are a fixed cost that models under 100k parameters feel (bench/RESULTS.md).
       t.diagnostic(assertInt8Size(g, int8.bytes.length, fp32.bytes.length, `${name} tflite`));
-      const c8 = compare(await run(int8.bytes, 'int8.tflite'), ref, EVAL);
+      const out8 = await run(int8.bytes, 'int8.tflite');
+      const c8 = compare(out8, ref, EVAL);
       assert.ok(c8.agreement >= 0.95, `int8 argmax agreement with float ${c8.agreement}`);
+      if (armnn) {
+        const a8 = await inArmnn('int8.tflite');
+        const same = compare(a8.out, out8.subarray(0, REF * (out8.length / EVAL)), REF);
+        if (a8.caveat) t.diagnostic(`int8 in Arm NN: agreement with tfjs-tflite ${same.agreement}; ${a8.caveat}`);
+        else assert.ok(same.agreement >= 0.95, `int8 in Arm NN: argmax agreement with tfjs-tflite ${same.agreement}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
