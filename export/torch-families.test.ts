@@ -14,7 +14,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,10 +41,10 @@ const dir = tempDir();
 before(() => {
   if (!python) return;
   for (const net of NETS) {
-    // MobileNetV3 at width 0.25 needs two epochs to learn on 6,000 images.
+    // MobileNetV3 (width 0.5) needs two epochs to learn on 6,000 images.
     const epochs = net === 'mobilenet_v3_small' ? '2' : '1';
-    const r = spawnSync(python, [join(ROOT, 'tools', 'torchnets.py'), '--net', net, '--small', '--epochs', epochs, '--threads', '2', '--data-dir', join(ROOT, 'app', 'data', 'builtin', 'fashion-mnist'), '--out', dir], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const trained: SpawnSyncReturns<string> = spawnSync(python, [join(ROOT, 'tools', 'torchnets.py'), '--net', net, '--small', '--epochs', epochs, '--threads', '2', '--data-dir', join(ROOT, 'app', 'data', 'builtin', 'fashion-mnist'), '--out', dir], { encoding: 'utf8' });
+    assert.equal(trained.status, 0, trained.stderr);
   }
 });
 
