@@ -110,6 +110,8 @@ for (const name of FAMILIES) {
 
       const int8 = await writeTflite(g, { quant: 'int8', io: 'float', calib: [{ x: calibX, n: CALIB }] });
       const info = readTflite(int8.bytes);
+      // Every max pool in the zoo reads a non-negative tensor: PAD (zeros), never PADV2.
+      for (const [q, b] of [['fp32', fp32.bytes], ['int8', int8.bytes]] as const) assert.ok(!readTflite(b).ops.includes('PADV2'), `${q} writes PADV2`);
       assert.equal(info.tensors[info.inputs[0]].type, TensorType.FLOAT32);
       const q8 = info.tensors.filter((t) => t.type === TensorType.INT8).length;
       assert.ok(q8 > info.tensors.length / 2, `${q8} of ${info.tensors.length} tensors are int8`);
