@@ -24,13 +24,16 @@ export interface ExportMetadata {
   source: string;
 }
 
+/** How TFLite writes hard-swish: the HARD_SWISH op, or ADD (+3, fused RELU6), MUL, MUL (×1/6), which XNNPACK runs in int8 (HARD_SWISH it runs in fp32 only). */
+export type HardSwishForm = 'op' | 'decompose';
+
 export interface ExportOptions {
   quant: Quant;
   meta: ExportMetadata;
   /** ONNX default-domain opset (13..17); other formats ignore it. */
   opset?: number;
   /** TFLite: hard-swish as the HARD_SWISH op (default) or as ADD, MUL, MUL, which XNNPACK runs in int8; other formats ignore it. */
-  hardSwish?: 'op' | 'decompose';
+  hardSwish?: HardSwishForm;
   /** Calibration images for int8; a fresh iterable per call (calibration may take several passes). */
   calib?: () => AsyncIterable<CalibBatch>;
   calibMethod?: CalibMethod;

@@ -79,13 +79,13 @@ export async function openArmnn(path: string, backends: string[] = BACKENDS): Pr
   return r;
 }
 
-/** Arm NN as the second TFLite runtime: opened when installed; a file it refuses is reported, not fatal. */
 /** The sentence for an export's notes when Arm NN is not here to verify the file in. */
 export function armnnAbsent(): string[] {
   const have = armnnAvailable();
   return have.ok ? [] : [`not run in Arm NN, the second TFLite runtime: ${have.why} (Debian: apt-get install python3-pyarmnn libarmnn-cpuref-backend22)`];
 }
 
+/** Arm NN as the second TFLite runtime: opened when installed; a file it refuses is reported, not fatal. */
 export async function openArmnnOptional(path: string): Promise<Runner[]> {
   const have = armnnAvailable();
   if (!have.ok) return [];

@@ -126,9 +126,10 @@ export function activationParams(plan: Plan, ranges: Map<number, Range>, floatOp
 }
 
 /**
- * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations, weights, biases
- * and operands are float32 tensors (constant weights: Arm NN 22 refuses weights a DEQUANTIZE makes); a DEQUANTIZE follows an int8 tensor a
- * float op reads and a QUANTIZE (with the tensor's calibrated range) a float tensor an int8 op reads.
+ * The int8 model. Ops in `floatOps` (plan op indices) stay float32: their activations, weights,
+ * biases and operands are float32 tensors (constant weights: Arm NN 22 refuses weights a DEQUANTIZE
+ * makes); a DEQUANTIZE follows an int8 tensor a float op reads and a QUANTIZE (with the tensor's
+ * calibrated range) a float tensor an int8 op reads.
  * Conv / depthwise filters in `perTensor` (plan tensor indices) get one scale instead of one per
  * output channel, and their biases too (granularity.ts decides which).
  */

@@ -19,6 +19,7 @@ import { UserError } from '../../app/model/errors.js';
 import { Act, Op, Padding, type ActValue, type PaddingValue } from './schema.js';
 import { PlanBuilder, type Plan, type RangeSource } from './plan.js';
 import { activate, seStages } from './se-math.js';
+import type { HardSwishForm } from '../types.js';
 
 const LOWEST = -3.4e38;
 
@@ -60,9 +61,6 @@ function transpose2(m: Float32Array, a: number, b: number): Float32Array {
   for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out[j * a + i] = m[i * b + j];
   return out;
 }
-
-/** How hard-swish is written: the HARD_SWISH op, or ADD (+3, fused RELU6), MUL, MUL (×1/6), which XNNPACK runs in int8 (it runs HARD_SWISH in fp32 only). */
-export type HardSwishForm = 'op' | 'decompose';
 
 export function lowerGraph(g: Graph, opts: { hardSwish?: HardSwishForm } = {}): Plan {
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {

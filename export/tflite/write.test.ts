@@ -42,6 +42,18 @@ async function load(split: 'train' | 'test', n: number, seed: number): Promise<F
 
 const data = (async () => ({ evalX: await load('test', EVAL, 0), calibX: await load('train', CALIB, 1) }))();
 
+/** Writes `bytes` as `dir/file` and returns its outputs on the EVAL images `x` in the TFLite interpreter. */
+async function runWritten(dir: string, file: string, bytes: Uint8Array, x: Float32Array): Promise<Float32Array> {
+  const path = join(dir, file);
+  writeFileSync(path, bytes);
+  const r = await openTflite(path);
+  try {
+    return await r.run(x, EVAL);
+  } finally {
+    await r.release();
+  }
+}
+
 function compare(a: Float32Array, b: Float32Array, n: number): { maxAbs: number; agreement: number; scale: number } {
   const K = a.length / n;
   let maxAbs = 0;
@@ -71,16 +83,7 @@ for (const name of FAMILIES) {
     const per = g.inputs[0].shape.reduce((a, b) => a * b, 1);
     const exec = (await runGraph(g, evalX.subarray(0, REF * per), REF)).outputs[0];
     const dir = mkdtempSync(join(tmpdir(), 'tflite-write-'));
-    const run = async (bytes: Uint8Array, file: string): Promise<Float32Array> => {
-      const path = join(dir, file);
-      writeFileSync(path, bytes);
-      const r = await openTflite(path);
-      try {
-        return await r.run(evalX, EVAL);
-      } finally {
-        await r.release();
-      }
-    };
+    const run = (bytes: Uint8Array, file: string): Promise<Float32Array> => runWritten(dir, file, bytes, evalX);
     /** The same file in Arm NN (CpuRef, the first REF images): loads, and its numbers or its known fault. */
     const inArmnn = async (file: string): Promise<{ out: Float32Array; caveat?: string }> => {
       const r = await openArmnn(join(dir, file));
@@ -210,16 +213,7 @@ test('hard-swish decomposed (ADD +3 RELU6, MUL, MUL ×1/6): no HARD_SWISH op, fp
   const per = g.inputs[0].shape.reduce((a, b) => a * b, 1);
   const exec = (await runGraph(g, evalX.subarray(0, REF * per), REF)).outputs[0];
   const dir = mkdtempSync(join(tmpdir(), 'tflite-hswish-'));
-  const run = async (bytes: Uint8Array, file: string): Promise<Float32Array> => {
-    const path = join(dir, file);
-    writeFileSync(path, bytes);
-    const r = await openTflite(path);
-    try {
-      return await r.run(evalX, EVAL);
-    } finally {
-      await r.release();
-    }
-  };
+  const run = (bytes: Uint8Array, file: string): Promise<Float32Array> => runWritten(dir, file, bytes, evalX);
   try {
     const asOp = await writeTflite(g, { quant: 'fp32' });
     const fp32 = await writeTflite(g, { quant: 'fp32', hardSwish: 'decompose' });
