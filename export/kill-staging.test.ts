@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +19,12 @@ test('kill -9 while an export verifies: the output is absent, staging is beside 
   const dir = mkdtempSync(join(tmpdir(), 'seprune-kill-test-'));
   try {
     const out = join(dir, 'm.tflite');
-    const tmpBefore = new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('seprune-export-')));
+    // The child gets a temporary folder of its own, so folders other tests make in parallel
+    // cannot be mistaken for the export's leftovers.
+    const childTmp = join(dir, 'tmp');
+    mkdirSync(childTmp);
     const args = ['export', 'zoo:se-resnet-demo', '--format', 'tflite', '--quant', 'int8', '--calib', 'fashion-mnist', '--data', 'fashion-mnist', '--split', 'test', '--limit', '400', '--no-baseline', '--out', out];
-    const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore', env: { ...process.env, TMPDIR: childTmp } });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
     // Kill it once it has staged the written file for verification.
     const staged = (): string[] => readdirSync(dir).filter((e) => e.startsWith('.m.tflite.seprune-stage-'));
@@ -34,8 +37,9 @@ test('kill -9 while an export verifies: the output is absent, staging is beside 
 
     assert.equal(existsSync(out), false, 'a killed export left an output file');
     assert.equal(staged().length, 1, 'the killed export staged beside the output');
-    const tmpAfter = readdirSync(tmpdir()).filter((e) => e.startsWith('seprune-export-') && !tmpBefore.has(e));
-    assert.deepEqual(tmpAfter, [], 'the killed export left a folder in the system temporary folder');
+    // tsx keeps its compile cache there (tsx-<uid>); that one is not the export's.
+    assert.deepEqual(readdirSync(childTmp).filter((e) => !e.startsWith('tsx-')), [], 'the killed export left something in its temporary folder');
+    rmSync(childTmp, { recursive: true });
 
     const again = spawnSync(process.execPath, [bin, 'export', 'zoo:se-resnet-demo', '--format', 'tflite', '--no-verify', '--out', out], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(again.status, 0, again.stderr);
