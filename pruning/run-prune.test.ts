@@ -15,6 +15,7 @@ import { runGraph } from '../app/engine/executor.js';
 import { collectStats } from './stats/collect.js';
 import { prepareStart } from './pipeline.js';
 import { foldAdaptiveBn } from './adaptive-bn.js';
+import { tensorMoments } from './stats/channel-measures.js';
 import { runPrune, type RunPruneSettings, type PruneModel, type PruneData } from './run-prune.js';
 import { buildRealExport, realExportsProblem } from './real-exports.js';
 
@@ -96,4 +97,15 @@ test('auto tries the candidates on held-out calibration images and keeps the bes
   const best = Math.max(...measured.map((c) => c.heldOutTop1!));
   assert.equal(r.candidates.find((c) => c.criterion === r.criterion)!.heldOutTop1, best);
   assert.equal(r.criterionRequested, 'auto');
+});
+
+test("the pruned model's logits have the original's per-class mean and variance on the calibration images", { skip: problem, timeout: 120_000 }, async () => {
+  const out = model.graph.outputs[0];
+  const r = await runPrune(model, base, { calib: data.calib });
+  assert.equal(r.graph.outputs[0], out, 'the output is still the classifier (no batch norm after it)');
+  const [m0, m1] = await Promise.all([model.graph, r.graph].map(async (g) => (await tensorMoments(g, data.calib!.ds, data.calib!.idx, [out])).get(out)!));
+  for (let o = 0; o < m0.mean.length; o++) {
+    assert.ok(Math.abs(m1.mean[o] - m0.mean[o]) <= 1e-3 * (1 + Math.abs(m0.mean[o])), `logit ${o} mean ${m1.mean[o]} vs ${m0.mean[o]}`);
+    assert.ok(Math.abs(m1.variance[o] / m0.variance[o] - 1) <= 1e-3, `logit ${o} variance ${m1.variance[o]} vs ${m0.variance[o]}`);
+  }
 });

@@ -29,11 +29,11 @@ import { removedGateChannels, sliceStats } from './stats/slice.js';
 import type { ExcitationStats } from './stats/types.js';
 import { collectStats } from './stats/collect.js';
 import { gradientPass } from './stats/gradients.js';
-import { measureChannels } from './stats/channel-measures.js';
+import { measureChannels, type Moments } from './stats/channel-measures.js';
 import { recalibrateBn } from './recalibrate-bn.js';
 import { train } from '../app/train/index.js';
 import { latencyBeforeAfter, type LatencyPair } from './latency.js';
-import { convMoments, foldAdaptiveBn } from './adaptive-bn.js';
+import { convMoments, foldAdaptiveBn, restoreOutputStats } from './adaptive-bn.js';
 import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget, type PruneSettings } from './pipeline.js';
 import { uninformativeGates } from './gate-spread.js';
 
@@ -201,7 +201,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
 
   // 1. Adaptive batch norms after BN-folded convs, carrying the original model's statistics.
   const recal = s.recalibrate && calib !== undefined;
-  let moments;
+  let moments: Map<string, Moments> | undefined;
   if (recal) {
     progress.update('conv output statistics of the original model', 0, 1);
     moments = await convMoments(g, calib.ds, calib.idx);
@@ -210,6 +210,11 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
   const prep = prepareStart(g, stats, hasSe ? s.fold : undefined, moments);
   const adaptive = { graph: prep.adaptive, inserted: prep.inserted };
   const countCost = costWithoutAdaptive;
+  // A cut model made final: adaptive batch norms folded back, the logits' statistics restored.
+  const finish = async (x: Graph, on: { ds: Dataset; idx: number[] } | undefined): Promise<Graph> => {
+    const folded = foldAdaptiveBn(x, adaptive.inserted);
+    return moments && on ? restoreOutputStats(folded, moments, on.ds, on.idx) : folded;
+  };
   const before = costReport(g);
   const start = prep.graph;
   const decisions = prep.decisions;
@@ -229,7 +234,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
     progress.update(candidates.length > 1 ? `trying ${c.name}` : `pruning by ${c.name}`, ci, candidates.length);
     try {
       const cut = await cutInSteps(start, startStats, c, s, fit, before, countCost, data, progress, g);
-      const top1 = heldOut ? (await evaluate(foldAdaptiveBn(cut.graph, adaptive.inserted), heldOut.ds, heldOut.idx, { engine: data.engine })).top1 : null;
+      const top1 = heldOut ? (await evaluate(await finish(cut.graph, fit), heldOut.ds, heldOut.idx, { engine: data.engine })).top1 : null;
       runs.push({ c, cut, top1 });
     } catch (e) {
       if (candidates.length === 1 || !(e instanceof UserError)) throw e;
@@ -242,7 +247,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
   const cut = best.cut!;
 
   // 5. Adaptive batch norms back into their convs; the target is checked on the final model.
-  const finalGraph = foldAdaptiveBn(cut.graph, adaptive.inserted);
+  const finalGraph = await finish(cut.graph, fit);
   const after = costReport(finalGraph);
   let targetMet: boolean | null = null;
   for (const [kind, goal] of [['MACs', s.target.targetMacs], ['parameters', s.target.targetParams]] as const) {
