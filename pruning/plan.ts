@@ -29,6 +29,8 @@ export interface PlanTarget {
   targetMacs?: number;
   /** Fraction of parameters to keep (≤ 1), or an absolute parameter count (> 1). */
   targetParams?: number;
+  /** Channels to remove from each of these groups (by id; they leave the global ranking, rounded down to what roundTo allows). */
+  counts?: Record<string, number>;
 }
 
 export interface PlanOptions {
@@ -130,6 +132,11 @@ export function planPrune(
   // Fixed per-stage removals.
   const fixed = new Map<string, number[]>();
   for (const p of prepared) {
+    const n = target.counts?.[p.group.id];
+    if (n !== undefined) {
+      fixed.set(p.group.id, choose(p, n, roundTo));
+      continue;
+    }
     const r = target.perStage?.[p.group.stage];
     if (r === undefined) continue;
     fixed.set(p.group.id, choose(p, Math.round(r * p.group.size), roundTo));
