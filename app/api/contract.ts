@@ -485,6 +485,14 @@ export interface RecentFile {
  */
 export const UPLOAD_ROUTE = '/api/upload';
 
+/**
+ * The browser host's credential travels in this request header on every `/api` call, never in a
+ * cookie (browsers send a host's cookies to every port of it, so any other web server on
+ * 127.0.0.1 would receive them) and never in an API URL. The page takes the token from its own
+ * address once (`/?token=…`, what the host prints) and keeps it.
+ */
+export const TOKEN_HEADER = 'x-seprune-token';
+
 export interface UploadHeader {
   /** Plain file names (no folders): one model (.seprune, .onnx, or a TF.js model.json with its weight shards). */
   files: { name: string; bytes: number }[];

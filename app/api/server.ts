@@ -1,6 +1,6 @@
 /**
  * The browser host of the whole app: the static host (app/api/static-server.ts: 127.0.0.1 only,
- * Host check, token → HttpOnly cookie on every /api route) plus the api contract over HTTP:
+ * Host check, the token in the TOKEN_HEADER header on every /api route) plus the api contract over HTTP:
  * `POST /api/<method>` with a JSON body answers the method's response as JSON (a user mistake is
  * 400 with `{ error }`, one sentence), and `GET /api/events` is a Server-Sent Events stream of
  * every JobEvent.
@@ -10,13 +10,12 @@
  * this host's session folder (a fresh temp folder, removed when the host stops) and opens them.
  *
  * POSTs must carry `Content-Type: application/json` (application/octet-stream for the upload),
- * which a cross-site form cannot send, on top of the SameSite=Strict cookie.
+ * which a cross-site form cannot send, on top of the token header (which no other site knows).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { UserError } from '../model/errors.js';
 import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
 import { RecentFiles } from './recent.js';
@@ -24,7 +23,7 @@ import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
 import { createService, type Service } from './service.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { SECURITY_HEADERS, startStaticServer, type StaticServer } from './static-server.js';
 
 const MAX_BODY = 1 << 20;
 
@@ -49,13 +48,7 @@ export interface AppServer extends StaticServer {
 
 function reply(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value ?? null);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -138,7 +131,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     ...(o.token ? { token: o.token } : {}),
     api: async (req, res, url) => {
       if (url.pathname === '/api/events' && req.method === 'GET') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
         res.write(': connected\n\n');
         clients.add(res);
         const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
