@@ -252,7 +252,7 @@ test('recent files persist across hosts in the config folder, are marked when mi
         const list = await call<RecentFile[]>('recentFiles');
         assert.deepEqual(list.map((r) => [r.path, r.kind, r.exists]), [[model, 'model', false]]);
         assert.deepEqual(await call('forgetRecent', { path: model, kind: 'model' }), []);
-        await assert.rejects(call('forgetRecent', { path: 3 }), /Say which/);
+        await assert.rejects(call('forgetRecent', { path: 3 }), /The forgetRecent request needs path as a string\.$/);
       },
       { config },
     );

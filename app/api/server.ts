@@ -22,6 +22,7 @@ import { RecentFiles } from './recent.js';
 import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
+import { checkRequest } from './request-shape.js';
 import { createService, type Service } from './service.js';
 import { SECURITY_HEADERS, startStaticServer, type StaticServer } from './static-server.js';
 
@@ -153,7 +154,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
         return true;
       }
       try {
-        const body = await readJson(req);
+        const body = checkRequest(name as ApiMethod, await readJson(req));
         const handler = service[name as ApiMethod] as (r: unknown) => Promise<unknown>;
         reply(res, 200, await handler(body));
       } catch (e) {
