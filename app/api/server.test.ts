@@ -59,7 +59,7 @@ async function withServer(fn: (s: AppServer, call: <T>(m: string, body?: unknown
 
 async function until(events: JobEvent[], jobId: string): Promise<JobEvent> {
   for (let i = 0; i < 600; i++) {
-    const e = events.find((x) => x.jobId === jobId && x.type !== 'progress');
+    const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
     if (e) return e;
     await new Promise((r) => setTimeout(r, 50));
   }

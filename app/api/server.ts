@@ -39,6 +39,8 @@ export interface AppServerOptions {
   uploadLimits?: UploadLimits;
   /** Keep a loaded job process ready after the first job (default true). */
   warmJobProcess?: boolean;
+  /** Jobs run at once, the rest queue (default: the machine's cores, or SEPRUNE_MAX_JOBS). */
+  maxJobs?: number;
 }
 
 export interface AppServer extends StaticServer {
@@ -91,7 +93,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     for (const c of clients) c.write(frame);
   };
   // Long jobs run in processes of their own, so this event loop keeps answering the page.
-  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }) });
+  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }), ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}) });
   const methods = new Set<string>(API_METHODS);
   const sessionDir = mkdtempSync(join(tmpdir(), 'seprune-session-'));
 

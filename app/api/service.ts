@@ -61,6 +61,8 @@ export interface ServiceOptions {
   recent?: RecentFiles | null;
   /** Where long jobs run (job-host.ts); in this process when absent. */
   jobs?: JobHost;
+  /** Jobs run at once; the rest queue (default: jobs.ts defaultJobLimit, the machine's cores). */
+  maxJobs?: number;
 }
 
 /** A model's statistics as ModelInfo carries them: the per-block numbers, not the per-channel arrays. */
@@ -152,7 +154,7 @@ function checkData(d: DataChoice): void {
 }
 
 export function createService(o: ServiceOptions): Service {
-  const jobs = new JobRunner(o.emit);
+  const jobs = new JobRunner(o.emit, o.maxJobs);
   const host = o.jobs ?? inProcessHost;
   const recent = o.recent === undefined ? new RecentFiles() : o.recent;
   /** Remembers an opened file; a list that cannot be written never fails the open itself. */
