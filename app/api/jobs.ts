@@ -76,6 +76,7 @@ export function defaultJobLimit(env: NodeJS.ProcessEnv = process.env): number {
 interface Waiting {
   jobId: string;
   go: () => void;
+  ended: () => void;
 }
 
 export class JobRunner {
@@ -94,8 +95,12 @@ export class JobRunner {
     return { running: this.running.size, queued: this.waiting.length };
   }
 
-  /** Starts `work` on the next tick, or queues it behind `limit` running jobs; its result or error arrives as a JobEvent. */
-  start<K extends JobKind>(kind: K, work: (ctx: JobContext) => Promise<JobResults[K]>): JobStarted {
+  /**
+   * Starts `work` on the next tick, or queues it behind `limit` running jobs; its result or error
+   * arrives as a JobEvent. `ended` runs once the job is over, however it ends (cancelled while
+   * queued included).
+   */
+  start<K extends JobKind>(kind: K, work: (ctx: JobContext) => Promise<JobResults[K]>, ended: () => void = () => {}): JobStarted {
     const jobId = randomUUID();
     const go = (fromQueue: boolean): void => {
       const ctl = new AbortController();
@@ -116,6 +121,7 @@ export class JobRunner {
           })
           .finally(() => {
             this.running.delete(jobId);
+            ended();
             this.next();
           });
       });
@@ -124,7 +130,7 @@ export class JobRunner {
       go(false);
       return { jobId, kind };
     }
-    this.waiting.push({ jobId, go: () => go(true) });
+    this.waiting.push({ jobId, go: () => go(true), ended });
     const queued = { position: this.waiting.length, limit: this.limit };
     this.emit({ type: 'queued', jobId, ...queued });
     return { jobId, kind, queued };
@@ -149,7 +155,7 @@ export class JobRunner {
     }
     const i = this.waiting.findIndex((w) => w.jobId === jobId);
     if (i < 0) return false;
-    this.waiting.splice(i, 1);
+    this.waiting.splice(i, 1)[0].ended();
     setImmediate(() => this.emit({ type: 'cancelled', jobId }));
     this.waiting.slice(i).forEach((w, k) => this.emit({ type: 'queued', jobId: w.jobId, position: i + k + 1, limit: this.limit }));
     return true;
@@ -157,7 +163,10 @@ export class JobRunner {
 
   /** Cancels every running and waiting job (when the host stops). */
   cancelAll(): void {
-    for (const w of this.waiting.splice(0)) this.emit({ type: 'cancelled', jobId: w.jobId });
+    for (const w of this.waiting.splice(0)) {
+      w.ended();
+      this.emit({ type: 'cancelled', jobId: w.jobId });
+    }
     for (const ctl of this.running.values()) ctl.abort();
   }
 }

@@ -38,14 +38,14 @@ test('a second server on 127.0.0.1 receives no token from the page', { timeout: 
     const page = await context.newPage();
     await page.goto(app.url);
     // The Start page lists the zoo: the token-checked api answered the page.
-    await page.waitForFunction((n) => document.querySelectorAll('code').length >= n, zooList().length, { timeout: 30_000 });
+    await page.waitForFunction(`document.querySelectorAll('code').length >= ${zooList().length}`, undefined, { timeout: 30_000 });
     const names = await page.$$eval('code', (cs) => cs.map((c) => c.textContent ?? '').filter((t) => t.startsWith('zoo:')));
     assert.deepEqual(names, zooList().map((z) => `zoo:${z.name}`));
     assert.equal(new URL(page.url()).search, '', `the address bar still shows ${page.url()}`);
     assert.deepEqual(await context.cookies(), []);
     // A reload keeps working (the tab's sessionStorage, which is per origin, port included).
     await page.reload();
-    await page.waitForFunction((n) => document.querySelectorAll('code').length >= n, zooList().length, { timeout: 30_000 });
+    await page.waitForFunction(`document.querySelectorAll('code').length >= ${zooList().length}`, undefined, { timeout: 30_000 });
 
     await page.goto(`http://127.0.0.1:${otherPort}/`);
     await page.goto(`http://localhost:${otherPort}/x`);
