@@ -77,7 +77,7 @@ test('every new route refuses a request without the token', async () => {
     assert.equal(wrong.status, 403);
     const up = await fetch(`${base}${UPLOAD_ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: uploadBody([{ name: 'm.onnx', data: readFileSync(ONNX) }]) });
     assert.equal(up.status, 403);
-    assert.deepEqual(readdirSync(s.sessionDir), [], 'nothing stored without the token');
+    assert.deepEqual(readdirSync(s.sessionDir), ['owner.pid'], 'nothing stored without the token');
   });
 });
 
@@ -141,7 +141,7 @@ test('upload: traversal names, bad bodies, a model that does not open and over-l
         assert.ok(oneSentence(r.json.error), `${what}: ${r.json.error}`);
       }
       assert.equal((await upload(uploadBody([{ name: 'm.onnx', data: onnx.subarray(0, 10) }]), 'application/json')).status, 415);
-      assert.deepEqual(readdirSync(s.sessionDir), [], 'no file and no half-written folder is left');
+      assert.deepEqual(readdirSync(s.sessionDir), ['owner.pid'], 'no file and no half-written folder is left');
       assert.ok(!existsSync(join(s.sessionDir, '..', 'evil.onnx')));
       assert.ok(!existsSync('/tmp/evil.onnx'));
     },

@@ -7,15 +7,14 @@
  *
  * Long jobs run in child processes (job-host.ts), one per job, with a loaded spare kept ready.
  * `POST /api/upload` (UPLOAD_ROUTE) takes a model's files (app/api/upload.ts), stores them in
- * this host's session folder (a fresh temp folder, removed when the host stops) and opens them.
+ * this host's session folder (a fresh temp folder, removed when the host stops, and by the next
+ * host when this one was killed: session-dir.ts) and opens them.
  *
  * POSTs must carry `Content-Type: application/json` (application/octet-stream for the upload),
  * which a cross-site form cannot send, on top of the token header (which no other site knows).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UserError } from '../model/errors.js';
 import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
 import { RecentFiles } from './recent.js';
@@ -23,6 +22,7 @@ import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
 import { checkRequest } from './request-shape.js';
+import { createSessionDir } from './session-dir.js';
 import { createService, type Service } from './service.js';
 import { SECURITY_HEADERS, startStaticServer, type StaticServer } from './static-server.js';
 
@@ -95,7 +95,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   // Long jobs run in processes of their own, so this event loop keeps answering the page.
   const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }), ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}) });
   const methods = new Set<string>(API_METHODS);
-  const sessionDir = mkdtempSync(join(tmpdir(), 'seprune-session-'));
+  const sessionDir = createSessionDir();
 
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!/^application\/octet-stream\b/.test(req.headers['content-type'] ?? '')) {
