@@ -18,6 +18,7 @@ import { devRendererUrl } from './dev-server.js';
 import { guardWindow } from './window-guards.js';
 import { createService } from '../app/api/service.js';
 import { errorMessage } from '../app/api/jobs.js';
+import { checkRequest } from '../app/api/request-shape.js';
 import { desktopJobHost } from './job-process.js';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
@@ -63,7 +64,7 @@ function handleApi(): void {
         throw new Error(`IPC ${method} refused: the sender is not this app's page.`);
       }
       try {
-        return await answer(req);
+        return await answer(checkRequest(method, req));
       } catch (e) {
         // Only the message crosses IPC; it is one readable sentence.
         throw new Error(errorMessage(e));

@@ -290,6 +290,14 @@ export interface ModelRef {
 export interface JobStarted {
   jobId: string;
   kind: JobKind;
+  /** Present when the job waits for others to finish (at most JobRunner's limit run at once). */
+  queued?: JobQueued;
+}
+
+/** A job waiting its turn: `position` 1 is next; `limit` jobs run at once. */
+export interface JobQueued {
+  position: number;
+  limit: number;
 }
 
 export type JobKind = 'stats' | 'prune' | 'compare' | 'export' | 'finetune';
@@ -485,6 +493,14 @@ export interface RecentFile {
  */
 export const UPLOAD_ROUTE = '/api/upload';
 
+/**
+ * The browser host's credential travels in this request header on every `/api` call, never in a
+ * cookie (browsers send a host's cookies to every port of it, so any other web server on
+ * 127.0.0.1 would receive them) and never in an API URL. The page takes the token from its own
+ * address once (`/?token=…`, what the host prints) and keeps it.
+ */
+export const TOKEN_HEADER = 'x-seprune-token';
+
 export interface UploadHeader {
   /** Plain file names (no folders): one model (.seprune, .onnx, or a TF.js model.json with its weight shards). */
   files: { name: string; bytes: number }[];
@@ -532,8 +548,12 @@ export interface JobResults {
   finetune: FinetuneResult;
 }
 
-/** Events of long jobs, in order: progress*, then exactly one of done / error / cancelled. */
+/**
+ * Events of long jobs, in order: queued* (while it waits its turn), progress*, then exactly one of
+ * done / error / cancelled. A job leaving the queue first reports progress "starting" 0/0.
+ */
 export type JobEvent =
+  | ({ type: 'queued'; jobId: string } & JobQueued)
   | { type: 'progress'; jobId: string; label: string; done: number; total: number; train?: TrainProgressDto }
   | { type: 'done'; jobId: string; kind: JobKind; result: JobResults[JobKind] }
   | { type: 'error'; jobId: string; message: string }

@@ -94,7 +94,7 @@ test('a real job process: the event loop stays free while statistics run, and a 
   const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null, jobs: processHost(() => forkJobProcess()) });
   const until = async (jobId: string): Promise<JobEvent> => {
     for (let i = 0; i < 2000; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress');
+      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
       if (e) return e;
       await new Promise((r) => setTimeout(r, 25));
     }

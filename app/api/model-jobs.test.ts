@@ -22,7 +22,7 @@ function harness() {
   const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null });
   const until = async (jobId: string): Promise<JobEvent> => {
     for (let i = 0; i < 1200; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress');
+      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
       if (e) return e;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppServer, type AppServer } from './server.js';
 import type { JobEvent, ModelInfo, PlanPreview, PruneResult, SeBlockStatsDto, StatsResult } from './contract.js';
-import { PRUNE_DEFAULTS } from './contract.js';
+import { PRUNE_DEFAULTS, TOKEN_HEADER } from './contract.js';
 import { loadModel } from '../model/load.js';
 import { summarize } from '../model/summary.js';
 import { planPruneRun } from '../../pruning/pipeline.js';
@@ -23,11 +23,11 @@ async function withServer(fn: (s: AppServer, call: <T>(m: string, body?: unknown
   const root = mkdtempSync(join(tmpdir(), 'seprune-api-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
   const s = await startAppServer({ root, port: 0, configDir: join(root, 'config') });
-  const cookie = `seprune_token=${s.token}`;
+  const auth = { [TOKEN_HEADER]: s.token };
   const events: JobEvent[] = [];
-  // Subscribe to the event stream with the cookie.
+  // Subscribe to the event stream with the token header.
   const stream = await new Promise<import('node:http').IncomingMessage>((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path: '/api/events', headers: { cookie } }, ok);
+    const req = request({ host: '127.0.0.1', port: s.port, path: '/api/events', headers: auth }, ok);
     req.on('error', fail);
     req.end();
   });
@@ -43,7 +43,7 @@ async function withServer(fn: (s: AppServer, call: <T>(m: string, body?: unknown
     }
   });
   const call = async <T>(m: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`http://127.0.0.1:${s.port}/api/${m}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body ?? null) });
+    const res = await fetch(`http://127.0.0.1:${s.port}/api/${m}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body ?? null) });
     const j = (await res.json()) as T & { error?: string };
     if (!res.ok) throw Object.assign(new Error(j.error ?? String(res.status)), { status: res.status });
     return j;
@@ -59,7 +59,7 @@ async function withServer(fn: (s: AppServer, call: <T>(m: string, body?: unknown
 
 async function until(events: JobEvent[], jobId: string): Promise<JobEvent> {
   for (let i = 0; i < 600; i++) {
-    const e = events.find((x) => x.jobId === jobId && x.type !== 'progress');
+    const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
     if (e) return e;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -71,8 +71,8 @@ test('api routes need the token and JSON; a mistake is a 400 with one sentence',
     const base = `http://127.0.0.1:${s.port}/api`;
     assert.equal((await fetch(`${base}/listZoo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 403);
     assert.equal((await fetch(`${base}/events`)).status, 403);
-    const cookie = `seprune_token=${s.token}`;
-    assert.equal((await fetch(`${base}/listZoo`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: '{}' })).status, 415);
+    const auth = { [TOKEN_HEADER]: s.token };
+    assert.equal((await fetch(`${base}/listZoo`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: '{}' })).status, 415);
     await assert.rejects(call('openModel', { model: 'zoo:no-such-model' }), (e: Error & { status: number }) => e.status === 400 && /Unknown zoo model/.test(e.message) && !e.message.includes('\n'));
     await assert.rejects(call('previewPrune', { modelId: 'm999', ...PRUNE_DEFAULTS }), /no longer open/);
   });

@@ -1,30 +1,30 @@
 /**
  * The browser host of the whole app: the static host (app/api/static-server.ts: 127.0.0.1 only,
- * Host check, token → HttpOnly cookie on every /api route) plus the api contract over HTTP:
+ * Host check, the token in the TOKEN_HEADER header on every /api route) plus the api contract over HTTP:
  * `POST /api/<method>` with a JSON body answers the method's response as JSON (a user mistake is
  * 400 with `{ error }`, one sentence), and `GET /api/events` is a Server-Sent Events stream of
  * every JobEvent.
  *
  * Long jobs run in child processes (job-host.ts), one per job, with a loaded spare kept ready.
  * `POST /api/upload` (UPLOAD_ROUTE) takes a model's files (app/api/upload.ts), stores them in
- * this host's session folder (a fresh temp folder, removed when the host stops) and opens them.
+ * this host's session folder (a fresh temp folder, removed when the host stops, and by the next
+ * host when this one was killed: session-dir.ts) and opens them.
  *
  * POSTs must carry `Content-Type: application/json` (application/octet-stream for the upload),
- * which a cross-site form cannot send, on top of the SameSite=Strict cookie.
+ * which a cross-site form cannot send, on top of the token header (which no other site knows).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { UserError } from '../model/errors.js';
 import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
 import { RecentFiles } from './recent.js';
 import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
 import { errorMessage } from './jobs.js';
+import { checkRequest } from './request-shape.js';
+import { createSessionDir } from './session-dir.js';
 import { createService, type Service } from './service.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { SECURITY_HEADERS, startStaticServer, type StaticServer } from './static-server.js';
 
 const MAX_BODY = 1 << 20;
 
@@ -39,6 +39,8 @@ export interface AppServerOptions {
   uploadLimits?: UploadLimits;
   /** Keep a loaded job process ready after the first job (default true). */
   warmJobProcess?: boolean;
+  /** Jobs run at once, the rest queue (default: the machine's cores, or SEPRUNE_MAX_JOBS). */
+  maxJobs?: number;
 }
 
 export interface AppServer extends StaticServer {
@@ -49,13 +51,7 @@ export interface AppServer extends StaticServer {
 
 function reply(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value ?? null);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -97,9 +93,9 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     for (const c of clients) c.write(frame);
   };
   // Long jobs run in processes of their own, so this event loop keeps answering the page.
-  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }) });
+  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }), ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}) });
   const methods = new Set<string>(API_METHODS);
-  const sessionDir = mkdtempSync(join(tmpdir(), 'seprune-session-'));
+  const sessionDir = createSessionDir();
 
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!/^application\/octet-stream\b/.test(req.headers['content-type'] ?? '')) {
@@ -138,7 +134,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     ...(o.token ? { token: o.token } : {}),
     api: async (req, res, url) => {
       if (url.pathname === '/api/events' && req.method === 'GET') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
         res.write(': connected\n\n');
         clients.add(res);
         const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
@@ -160,7 +156,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
         return true;
       }
       try {
-        const body = await readJson(req);
+        const body = checkRequest(name as ApiMethod, await readJson(req));
         const handler = service[name as ApiMethod] as (r: unknown) => Promise<unknown>;
         reply(res, 200, await handler(body));
       } catch (e) {

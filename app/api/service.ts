@@ -33,6 +33,8 @@ import type {
   ApiMethods,
   DataChoice,
   DiagramBlock,
+  JobKind,
+  JobResults,
   JobEvent,
   ModelInfo,
   ModelSummaryDto,
@@ -52,6 +54,8 @@ export interface Service extends ApiHandlers {
   openUploaded(path: string, label: string): Promise<ModelInfo>;
   /** Stops every running job. */
   close(): void;
+  /** The ids of the models held now, least recently used first. */
+  heldModels(): string[];
 }
 
 export interface ServiceOptions {
@@ -61,7 +65,18 @@ export interface ServiceOptions {
   recent?: RecentFiles | null;
   /** Where long jobs run (job-host.ts); in this process when absent. */
   jobs?: JobHost;
+  /** Jobs run at once; the rest queue (default: jobs.ts defaultJobLimit, the machine's cores). */
+  maxJobs?: number;
+  /** Models kept open (default MAX_OPEN_MODELS); the least recently used beyond it are freed. */
+  maxOpenModels?: number;
 }
+
+/**
+ * Models a session keeps. Each holds its weights (a 4 MB model opened 250 times held 1.32 GB), so
+ * beyond this many the least recently used one is freed unless a job uses it or it is an ancestor
+ * of the newest model (undo goes there). A view showing a freed model says it is no longer open.
+ */
+export const MAX_OPEN_MODELS = 8;
 
 /** A model's statistics as ModelInfo carries them: the per-block numbers, not the per-channel arrays. */
 export function statsSummary(s: ExcitationStats): StatsSummaryDto {
@@ -152,7 +167,7 @@ function checkData(d: DataChoice): void {
 }
 
 export function createService(o: ServiceOptions): Service {
-  const jobs = new JobRunner(o.emit);
+  const jobs = new JobRunner(o.emit, o.maxJobs);
   const host = o.jobs ?? inProcessHost;
   const recent = o.recent === undefined ? new RecentFiles() : o.recent;
   /** Remembers an opened file; a list that cannot be written never fails the open itself. */
@@ -164,24 +179,58 @@ export function createService(o: ServiceOptions): Service {
     }
   };
   const models = new Map<string, Entry>();
+  const maxOpen = o.maxOpenModels ?? MAX_OPEN_MODELS;
+  /** Models a started or queued job uses, with how many jobs use each. */
+  const inJobs = new Map<string, number>();
+  /** Every file the session opened, freed or not: exports never overwrite one. */
+  const openedSources = new Set<string>();
   let counter = 0;
+
+  /** Frees least recently used models beyond maxOpen, keeping those jobs use and the newest model's ancestors. */
+  function evict(): void {
+    if (models.size <= maxOpen) return;
+    const keep = new Set<string>();
+    for (let id = [...models.keys()].at(-1); id && !keep.has(id); id = models.get(id)?.info.parent) keep.add(id);
+    for (const id of [...models.keys()]) {
+      if (models.size <= maxOpen) break;
+      if (!keep.has(id) && !inJobs.has(id)) models.delete(id);
+    }
+  }
+
+  /** Starts a job that uses the models `ids`: they stay held until it ends. */
+  function startJob<K extends JobKind>(kind: K, ids: string[], work: (ctx: JobContext) => Promise<JobResults[K]>) {
+    for (const id of ids) inJobs.set(id, (inJobs.get(id) ?? 0) + 1);
+    return jobs.start(kind, work, () => {
+      for (const id of ids) {
+        const n = (inJobs.get(id) ?? 1) - 1;
+        if (n > 0) inJobs.set(id, n);
+        else inJobs.delete(id);
+      }
+      evict();
+    });
+  }
   const version = o.version ?? packageVersion();
 
   function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
     const id = `m${++counter}`;
     const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
     models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
+    openedSources.add(source);
+    evict();
     return info;
   }
 
   /** Files the session opened: never an export's output. */
   function openedFiles(): string[] {
-    return [...models.values()].map((m) => m.info.source).filter((s) => !s.startsWith('zoo:') && !s.includes(' ('));
+    return [...openedSources].filter((s) => !s.startsWith('zoo:') && !s.includes(' ('));
   }
 
   function entry(id: string): Entry {
     const e = models.get(id);
     if (!e) throw new UserError('That model is no longer open; open it again from Start.');
+    // Most recently used last (the eviction order).
+    models.delete(id);
+    models.set(id, e);
     return e;
   }
 
@@ -238,14 +287,14 @@ export function createService(o: ServiceOptions): Service {
     runStats: async (req) => {
       entry(req.modelId);
       checkData(req);
-      return jobs.start('stats', (ctx) => statsJob(req, ctx));
+      return startJob('stats', [req.modelId], (ctx) => statsJob(req, ctx));
     },
     previewPrune: async (req) => planFor(work(entry(req.modelId)), req).preview,
     prune: async (req) => {
       const e = entry(req.modelId);
       planFor(work(e), req); // settings errors answer the call itself
       if (req.fold.mode !== 'none' && !e.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
-      return jobs.start('prune', (ctx) => pruneJob(req, ctx));
+      return startJob('prune', [req.modelId], (ctx) => pruneJob(req, ctx));
     },
     undo: async (req) => {
       const e = entry(req.modelId);
@@ -258,14 +307,14 @@ export function createService(o: ServiceOptions): Service {
       if (ids.length < 2) throw new UserError('Choose at least two models to compare.');
       const ms = ids.map(entry);
       checkData(req.data);
-      return jobs.start('compare', async (ctx) => ({ modelIds: ids, report: await host.run('compare', { models: ms.map(work), data: req.data, latency: req.latency !== false }, ctx) }));
+      return startJob('compare', ids, async (ctx) => ({ modelIds: ids, report: await host.run('compare', { models: ms.map(work), data: req.data, latency: req.latency !== false }, ctx) }));
     },
     exportFormats: async () => exportFormats(),
     exportModel: async (req) => {
       const e = entry(req.modelId);
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
-      return jobs.start('export', async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
+      return startJob('export', [e.info.id], async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
     },
     trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
@@ -273,7 +322,7 @@ export function createService(o: ServiceOptions): Service {
       const teacher = req.teacherId ? entry(req.teacherId) : undefined;
       checkData(req.data);
       checkFinetune(req);
-      return jobs.start('finetune', async (ctx) => {
+      return startJob('finetune', [e.info.id, ...(teacher ? [teacher.info.id] : [])], async (ctx) => {
         const r = await host.run('finetune', { model: work(e), ...(teacher ? { teacher: work(teacher) } : {}), req }, ctx);
         const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
         const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
@@ -301,6 +350,7 @@ export function createService(o: ServiceOptions): Service {
       if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');
       return recent?.remove(req.path, req.kind) ?? [];
     },
+    heldModels: () => [...models.keys()],
     close: () => {
       jobs.cancelAll();
       host.close();

@@ -1,5 +1,6 @@
 /**
- * Tests of the browser host: token on every /api route (403 without, 200 with, cookie after),
+ * Tests of the browser host: the token header on every /api route (403 without, with only a
+ * cookie or with ?token=; 200 with), no cookie ever set, COOP/CORP/Permissions-Policy, symlinks refused,
  * the zoo list it serves, Host checking, path confinement, the 127.0.0.1-only binding, and the
  * one-line URL its command prints; and, where Debian's chromium is installed, that the real
  * renderer build shows the whole zoo in a browser under the CSP.
@@ -7,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { build } from 'vite';
 import { zooList } from './zoo-list.js';
 import { startStaticServer } from './static-server.js';
+import { TOKEN_HEADER } from './contract.js';
 
 const INDEX = '<!doctype html><title>t</title>';
 
@@ -57,7 +59,7 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-test('every /api route needs the token: 403 without, 200 with, then the cookie suffices', async () => {
+test('every /api route needs the token in its header: 403 without, with a cookie or in the URL; 200 with', async () => {
   const root = makeRoot();
   const server = await startStaticServer({ root, port: 0 });
   try {
@@ -65,37 +67,38 @@ test('every /api route needs the token: 403 without, 200 with, then the cookie s
     assert.ok(server.token.length >= 32);
     assert.equal(server.url, `http://127.0.0.1:${server.port}/?token=${server.token}`);
     const base = `http://127.0.0.1:${server.port}`;
+    const auth = { [TOKEN_HEADER]: server.token };
 
     assert.equal((await fetch(`${base}/api/zoo`)).status, 403);
     assert.equal((await fetch(`${base}/api/version`)).status, 403);
-    assert.equal((await fetch(`${base}/api/zoo?token=wrong`)).status, 403);
-    assert.equal((await fetch(`${base}/api/zoo`, { headers: { cookie: 'seprune_token=wrong' } })).status, 403);
+    assert.equal((await fetch(`${base}/api/zoo`, { headers: { [TOKEN_HEADER]: 'wrong' } })).status, 403);
+    // The old credentials are refused: a cookie holding the token, and the token in an api URL.
+    const cookieOnly = await fetch(`${base}/api/zoo`, { headers: { cookie: `seprune_token=${server.token}` } });
+    assert.equal(cookieOnly.status, 403);
+    assert.equal(((await cookieOnly.json()) as { error: string }).error, 'This server needs its access token: open the URL it printed.');
+    const inUrl = await fetch(`${base}/api/zoo?token=${server.token}`);
+    assert.equal(inUrl.status, 403);
+    assert.equal(((await inUrl.json()) as { error: string }).error, `This server takes its access token in the ${TOKEN_HEADER} header, not in the URL of an api call.`);
+    assert.equal((await fetch(`${base}/api/zoo?token=${server.token}`, { headers: auth })).status, 403);
 
-    const ok = await fetch(`${base}/api/zoo?token=${server.token}`);
+    const ok = await fetch(`${base}/api/zoo`, { headers: auth });
     assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('set-cookie'), null);
     const list = (await ok.json()) as { name: string; description: string }[];
     assert.deepEqual(list.map((m) => m.name), zooList().map((z) => z.name));
     assert.ok(list.every((m) => typeof m.description === 'string' && m.description.length > 0));
 
-    const cookie = ok.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /HttpOnly/);
-    assert.match(cookie, /SameSite=Strict/);
-    const pair = cookie.split(';')[0];
-    const viaCookie = await fetch(`${base}/api/zoo`, { headers: { cookie: pair } });
-    assert.equal(viaCookie.status, 200);
-    assert.equal(((await viaCookie.json()) as unknown[]).length, zooList().length);
-
-    const version = await fetch(`${base}/api/version`, { headers: { cookie: pair } });
+    const version = await fetch(`${base}/api/version`, { headers: auth });
     assert.equal(version.status, 200);
     assert.match(((await version.json()) as { version: string }).version, /^\d+\.\d+\.\d+/);
-    assert.equal((await fetch(`${base}/api/nothing`, { headers: { cookie: pair } })).status, 404);
+    assert.equal((await fetch(`${base}/api/nothing`, { headers: auth })).status, 404);
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
 
-test('static files: index with CSP, token in the page URL becomes a cookie, no escape from the root, Host checked', async () => {
+test('static files: the page loads with its token in the URL and no cookie is set; COOP, CORP, Permissions-Policy; no escape from the root; Host checked', async () => {
   const root = makeRoot();
   const server = await startStaticServer({ root, port: 0 });
   try {
@@ -104,20 +107,57 @@ test('static files: index with CSP, token in the page URL becomes a cookie, no e
     assert.equal(index.status, 200);
     assert.equal(index.body, INDEX);
     assert.match(String(index.headers['content-security-policy']), /script-src 'self'/);
+    assert.equal(index.headers['cross-origin-opener-policy'], 'same-origin');
+    assert.equal(index.headers['cross-origin-resource-policy'], 'same-origin');
+    const pp = String(index.headers['permissions-policy']);
+    for (const f of ['camera=()', 'microphone=()', 'geolocation=()', 'usb=()', 'payment=()']) assert.ok(pp.includes(f), `${f} in ${pp}`);
 
+    // The printed URL serves the page itself (the page takes the token); nothing is stored in a cookie.
     const entry = await rawGet(server.port, `/?token=${server.token}`, host);
-    assert.equal(entry.status, 303);
-    assert.equal(entry.headers.location, '/');
-    assert.match(String(entry.headers['set-cookie']), new RegExp(`seprune_token=${server.token}`));
+    assert.equal(entry.status, 200);
+    assert.equal(entry.body, INDEX);
+    assert.equal(entry.headers['set-cookie'], undefined);
+    assert.equal(entry.headers['referrer-policy'], 'no-referrer');
 
     assert.equal((await rawGet(server.port, '/%2e%2e/%2e%2e/etc/passwd', host)).status, 404);
     assert.equal((await rawGet(server.port, '/../../etc/passwd', host)).status, 404);
     assert.equal((await rawGet(server.port, '/missing.js', host)).status, 404);
     assert.equal((await rawGet(server.port, '/', { host: `evil.example:${server.port}` })).status, 421);
-    assert.equal((await rawGet(server.port, `/api/zoo?token=${server.token}`, { host: 'evil.example' })).status, 421);
+    assert.equal((await rawGet(server.port, '/api/zoo', { host: 'evil.example', [TOKEN_HEADER]: server.token })).status, 421);
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('symbolic links inside the root are refused, to files and to folders, even when they point inside it', async () => {
+  const outside = mkdtempSync(join(tmpdir(), 'seprune-outside-'));
+  writeFileSync(join(outside, 'secret.txt'), 'secret');
+  mkdirSync(join(outside, 'dir'));
+  writeFileSync(join(outside, 'dir', 'a.js'), 'x');
+  const root = makeRoot();
+  writeFileSync(join(root, 'real.js'), 'real');
+  symlinkSync(join(outside, 'secret.txt'), join(root, 'secret.txt'));
+  symlinkSync(join(outside, 'dir'), join(root, 'linked'));
+  symlinkSync(join(root, 'real.js'), join(root, 'alias.js'));
+  // The root itself may be reached through a link.
+  const linkedRoot = join(outside, 'root-link');
+  symlinkSync(root, linkedRoot);
+  const server = await startStaticServer({ root: linkedRoot, port: 0 });
+  try {
+    const host = { host: `127.0.0.1:${server.port}` };
+    const real = await rawGet(server.port, '/real.js', host);
+    assert.equal(real.status, 200);
+    assert.equal(real.body, 'real');
+    for (const p of ['/secret.txt', '/linked/a.js', '/alias.js']) {
+      const r = await rawGet(server.port, p, host);
+      assert.equal(r.status, 404, p);
+      assert.doesNotMatch(r.body, /secret|real/);
+    }
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
   }
 });
 
@@ -155,7 +195,7 @@ test('the command prints its URL with the token on one line and serves it', asyn
     });
     const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([\w-]+))$/.exec(line);
     assert.ok(m, `unexpected line: ${line}`);
-    const res = await fetch(`http://127.0.0.1:${m[2]}/api/zoo?token=${m[3]}`);
+    const res = await fetch(`http://127.0.0.1:${m[2]}/api/zoo`, { headers: { [TOKEN_HEADER]: m[3] } });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as unknown[]).length, zooList().length);
   } finally {

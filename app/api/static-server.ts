@@ -3,26 +3,49 @@
  * contract over HTTP, so the same UI runs in any browser when Electron is absent.
  *
  * Safety: it binds 127.0.0.1 only, answers only requests whose Host is 127.0.0.1/localhost on its
- * port (no DNS rebinding), and every `/api` route needs a random token, given once as `?token=`
- * (which also sets an HttpOnly SameSite=Strict cookie) and then carried by that cookie.
+ * port (no DNS rebinding), and every `/api` route needs a random token in the TOKEN_HEADER
+ * request header. No cookie is ever set or accepted: a browser sends a host's cookies to every
+ * port of it, so another web server on 127.0.0.1 would receive them. The printed URL carries the
+ * token as `/?token=` for the page alone, which takes it and drops it from the address bar;
+ * `/api` requests carrying `?token=` are refused (URLs end up in logs and history). Files are
+ * served from the root only, never through a symbolic link; HTML and every other answer carry
+ * COOP/CORP same-origin and a Permissions-Policy that turns off every powerful feature.
  *
  * Run directly: `node --import tsx app/api/static-server.ts [--port N] [--root DIR]` prints the
  * URL (with its token) on one line and serves until interrupted.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, resolve, sep } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { zooList } from './zoo-list.js';
 import { UserError } from '../model/errors.js';
+import { TOKEN_HEADER } from './contract.js';
 
 /** The only address the host listens on. */
 export const HOST = '127.0.0.1';
-const COOKIE = 'seprune_token';
+
+/** Browser features the app never uses, all off (camera, microphone, geolocation, …). */
+export const PERMISSIONS_POLICY = [
+  'accelerometer', 'autoplay', 'camera', 'display-capture', 'encrypted-media', 'fullscreen', 'geolocation', 'gyroscope',
+  'hid', 'magnetometer', 'microphone', 'midi', 'payment', 'picture-in-picture', 'publickey-credentials-get', 'screen-wake-lock',
+  'serial', 'usb', 'xr-spatial-tracking', 'clipboard-read', 'browsing-topics',
+].map((f) => `${f}=()`).join(', ');
+
+/** Headers every answer of the host carries (the api's JSON too). */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': PERMISSIONS_POLICY,
+  'Cache-Control': 'no-store',
+};
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -79,24 +102,25 @@ function sameSecret(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieValue(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? undefined : v;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head = false): void {
-  res.writeHead(status, {
-    'Content-Type': type,
-    'Content-Length': Buffer.byteLength(body),
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(head ? undefined : body);
+}
+
+/** True when some part of `file`'s path below `root` (the file itself included) is a symbolic link or missing. */
+async function throughLink(root: string, file: string): Promise<boolean> {
+  let at = root;
+  for (const part of relative(root, file).split(sep)) {
+    at = join(at, part);
+    const st = await lstat(at).catch(() => null);
+    if (!st || st.isSymbolicLink()) return true;
+  }
+  return false;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown, head: boolean): void {
@@ -105,9 +129,11 @@ function sendJson(res: ServerResponse, status: number, value: unknown, head: boo
 
 /** Starts the host; resolves once it listens. */
 export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
-  const root = resolve(options.root);
-  const rootStat = await stat(root).catch(() => null);
-  if (!rootStat?.isDirectory()) throw new UserError(`The folder to serve, ${root}, does not exist; run npm run build first.`);
+  const given = resolve(options.root);
+  const rootStat = await stat(given).catch(() => null);
+  if (!rootStat?.isDirectory()) throw new UserError(`The folder to serve, ${given}, does not exist; run npm run build first.`);
+  // The root itself may sit behind a link (e.g. /tmp on macOS); links inside it are refused.
+  const root = await realpath(given);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const version = options.version ?? packageVersion();
   let port = 0;
@@ -122,13 +148,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const postOk = req.method === 'POST' && isApi && options.api !== undefined;
     if (req.method !== 'GET' && !head && !postOk) return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n');
-    const queryOk = sameSecret(url.searchParams.get('token'), token);
-    if (queryOk) {
-      res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-    }
-
     if (isApi) {
-      if (!queryOk && !sameSecret(cookieValue(req, COOKIE), token)) {
+      if (url.searchParams.has('token')) {
+        return sendJson(res, 403, { error: `This server takes its access token in the ${TOKEN_HEADER} header, not in the URL of an api call.` }, head);
+      }
+      // A cookie, whatever it holds, is not a credential here.
+      if (!sameSecret(headerValue(req, TOKEN_HEADER), token)) {
         return sendJson(res, 403, { error: 'This server needs its access token: open the URL it printed.' }, head);
       }
       if (options.api && (await options.api(req, res, url))) return;
@@ -142,12 +167,6 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       }
     }
 
-    if (queryOk) {
-      // The cookie now holds the token: drop it from the address bar and history.
-      res.writeHead(303, { Location: url.pathname, 'Cache-Control': 'no-store' });
-      res.end();
-      return;
-    }
     let relPath: string;
     try {
       relPath = decodeURIComponent(url.pathname);
@@ -159,6 +178,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     if (!file.startsWith(root + sep) || relPath.includes('\0')) {
       return send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n', head);
     }
+    if (await throughLink(root, file)) return send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n', head);
     const body = await readFile(file).catch(() => null);
     if (!body) return send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n', head);
     send(res, 200, MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', body, head);

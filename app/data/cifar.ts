@@ -6,8 +6,9 @@
  * 32×32 planes (R, G, B). A folder holding the extracted archive folder is accepted too.
  * Only the labels are read up front; images are read per batch from their file offsets.
  */
-import { existsSync, statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { openRegular, readRegularText } from '../util/read-bounded.js';
 import { basename, join } from 'node:path';
 import { UserError } from '../model/errors.js';
 import { batchedDataset, checkLabels, type Loaded } from './batched.js';
@@ -33,7 +34,7 @@ function detect(dir: string): Kind | undefined {
 
 async function names(file: string, fallback: string[]): Promise<string[]> {
   if (!existsSync(file)) return fallback;
-  const list = (await readFile(file, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (await readRegularText(file, `Class list ${file}`)).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
   return list.length ? list : fallback;
 }
 
@@ -83,7 +84,9 @@ export async function openCifar(dir: string, o: DataOptions): Promise<Dataset> {
   let total = 0;
   for (const f of files) {
     const path = join(kind.dir, f);
-    const size = statSync(path).size;
+    // Refused unless a regular file (a FIFO would hang every read, /dev/zero never ends).
+    const { fh, size } = await openRegular(path, `CIFAR file ${path}`);
+    await fh.close();
     if (size === 0 || size % record !== 0) {
       throw new UserError(`${path} is ${size} bytes, not a whole number of ${record}-byte CIFAR-${kind.variant} records.`);
     }

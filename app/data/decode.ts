@@ -5,7 +5,8 @@
  * which gives the same numbers). EXIF orientation is ignored, as PIL does. sharp is loaded on
  * first use, so IDX/CIFAR users never load the native module.
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRegular } from '../util/read-bounded.js';
 import type { RawImage } from './raw-image.js';
 
 type SharpFn = typeof import('sharp');
@@ -16,14 +17,21 @@ function loadSharp(): Promise<SharpFn> {
   return sharpPromise;
 }
 
+/** The largest image file read (256 MiB) and the most pixels decoded (64 Mpx: 192 MiB as RGB). */
+export const MAX_IMAGE_BYTES = 2 ** 28;
+export const MAX_IMAGE_PIXELS = 2 ** 26;
+
 /** Decodes one image file; throws an Error with a one-line reason when it cannot. */
 export async function decodeImage(path: string): Promise<RawImage> {
-  const bytes = await readFile(path);
+  // FIFOs, devices and folders are refused before reading ("it is a named pipe, not a regular file").
+  const bytes = await readRegular(path, 'it', MAX_IMAGE_BYTES).catch((e: unknown) => {
+    throw new Error((e as Error).message.replace(/\.$/, ''));
+  });
   if (bytes.length === 0) throw new Error('the file is empty');
   const sharp = await loadSharp();
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    out = await sharp(bytes, { failOn: 'error' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    out = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new Error(`it does not decode (${msg.split('\n')[0].trim()})`);
@@ -41,9 +49,11 @@ export async function decodeImage(path: string): Promise<RawImage> {
 
 /** Width and height from the file's header (nothing decoded), or undefined when sharp cannot read it. */
 export async function imageSize(path: string): Promise<{ h: number; w: number } | undefined> {
+  // sharp would block a thread forever on a FIFO and read a device without end: regular files only.
+  if (!(await stat(path).then((st) => st.isFile() && st.size <= MAX_IMAGE_BYTES, () => false))) return undefined;
   const sharp = await loadSharp();
   try {
-    const m = await sharp(path).metadata();
+    const m = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
     return m.width && m.height ? { h: m.height, w: m.width } : undefined;
   } catch {
     return undefined;

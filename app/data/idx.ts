@@ -8,7 +8,7 @@
  * Fashion-MNIST's train set).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readRegular, readRegularText } from '../util/read-bounded.js';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../model/errors.js';
@@ -119,7 +119,9 @@ async function gunzipIdx(compressed: Uint8Array, file: string): Promise<Uint8Arr
 
 /** Reads an IDX file, plain or gzipped (gzip inflated only up to the size its header implies). */
 export async function readIdx(path: string): Promise<IdxArray> {
-  let buf: Uint8Array = await readFile(path);
+  // A FIFO, a device or a folder is refused before reading; a plain file larger than the biggest
+  // payload (plus the largest header) is refused before it is read.
+  let buf: Uint8Array = await readRegular(path, `IDX file ${path}`, IDX_MAX_BYTES + 4 + 4 * 255);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = await gunzipIdx(buf, path);
   return parseIdx(buf, path);
 }
@@ -177,7 +179,7 @@ export async function openIdx(dir: string, o: DataOptions, extra: IdxOverrides =
   if (!classes) {
     const file = join(dir, 'classes.txt');
     if (existsSync(file)) {
-      classes = (await readFile(file, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+      classes = (await readRegularText(file, `Class list ${file}`)).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
       if (classes.length === 0) throw new UserError(`${file} lists no class names.`);
     } else {
       let max = 0;

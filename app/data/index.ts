@@ -26,7 +26,11 @@ export async function openDataset(o: DataOptions): Promise<Dataset> {
     if (arg.includes('/') || arg.includes(sep) || arg.startsWith('.')) throw new UserError(`Dataset folder ${arg} does not exist.`);
     throw new UserError(`Unknown dataset "${arg}": give a folder or a builtin name (fashion-mnist).`);
   }
-  if (!statSync(arg).isDirectory()) throw new UserError(`Dataset ${arg} is a file; give the folder that holds the dataset.`);
+  const st = statSync(arg);
+  if (!st.isDirectory()) {
+    const kind = st.isFile() ? 'a file' : st.isFIFO() ? 'a named pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a folder';
+    throw new UserError(`Dataset ${arg} is ${kind}; give the folder that holds the dataset.`);
+  }
   const dir = resolve(arg);
   const reader = READERS.find((r) => r.match(dir))!;
   return reader.open(dir, o);

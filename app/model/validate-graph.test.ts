@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, symlinkSync, mkdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +92,13 @@ test('reads stop at the cap: larger files are refused, or cut when the format sa
   writeFileSync(big, new Uint8Array(5000));
   await assert.rejects(readRegular(big, 'File big.bin', 4096), /File big\.bin is 5,000 bytes, more than the 4,096 bytes this tool reads\./);
   assert.equal((await readRegular(big, 'File big.bin', 4096, false)).length, 4096);
+});
+
+test('the CLI refuses a broken .seprune with one sentence and exit 1, not the exit 2 of a bug', () => {
+  const path = join(dir, 'cli-null-node.seprune');
+  writeFileSync(path, editHeader(new Uint8Array(readFileSync(TRAINED)), (h) => { h.graph.nodes[1] = null as never; }));
+  const bin = fileURLToPath(new URL('../../bin/seprune.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, 'inspect', path], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^seprune: Model file cli-null-node\.seprune has node 1 null where an object is needed\.\n$/);
 });

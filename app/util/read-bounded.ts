@@ -72,3 +72,8 @@ export async function readRegular(path: string, what: string, max = MAX_MODEL_BY
     await fh.close();
   }
 }
+
+/** A regular text file of at most `max` bytes (1 MiB by default: class-name lists and the like), as UTF-8. */
+export async function readRegularText(path: string, what: string, max = 2 ** 20): Promise<string> {
+  return new TextDecoder().decode(await readRegular(path, what, max));
+}

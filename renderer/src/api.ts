@@ -1,11 +1,15 @@
 /**
  * The renderer's one way to reach the app: `window.api` (the Electron preload) when present,
  * otherwise the same contract over HTTP to the browser host — `POST /api/<method>` with JSON, and
- * job events from the Server-Sent Events stream `/api/events` (same origin; the host's token
- * cookie rides along). `version` and `listZoo` use the host's plain GET routes, so the Start page
- * also works against the static host alone.
+ * job events from the Server-Sent Events stream `/api/events`, read with a streaming fetch.
+ * Every call carries the host's token in the TOKEN_HEADER header: the page takes it from its own
+ * address (`/?token=…`) once, drops it from the address bar and history, and keeps it in memory
+ * and in this tab's sessionStorage (per origin, port included, and never sent anywhere) so a
+ * reload keeps working. No cookie carries it (browsers send cookies to every port of a host).
+ * `version` and `listZoo` use the host's plain GET routes, so the Start page also works against
+ * the static host alone.
  */
-import { API_METHODS, JOB_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
+import { API_METHODS, JOB_METHODS, TOKEN_HEADER, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
 
 declare global {
   interface Window {
@@ -13,6 +17,38 @@ declare global {
     api?: RendererApi;
   }
 }
+
+const TOKEN_KEY = 'seprune-token';
+
+/** The token from the page's address (removed from it), else the one this tab kept. */
+function takeToken(): string {
+  if (typeof location === 'undefined') return '';
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    try {
+      sessionStorage.setItem(TOKEN_KEY, given);
+    } catch {
+      // storage off: memory only (a reload then needs the printed URL again)
+    }
+    return given;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+let token: string | null = null;
+function auth(): Record<string, string> {
+  token ??= takeToken();
+  return { [TOKEN_HEADER]: token };
+}
+// Browser mode: take the token off the address bar as soon as the page runs, before anything reads or shares it.
+if (typeof window !== 'undefined' && !window.api) auth();
 
 function failure(path: string, status: number, body: unknown): Error {
   const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : '';
@@ -22,7 +58,7 @@ function failure(path: string, status: number, body: unknown): Error {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  const res = await fetch(path, { credentials: 'omit', headers: { ...auth(), accept: 'application/json' } });
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) throw failure(path, res.status, body);
   return body as T;
@@ -33,8 +69,8 @@ async function postJson(path: string, req: unknown): Promise<unknown> {
   try {
     res = await fetch(path, {
       method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      credentials: 'omit',
+      headers: { ...auth(), 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(req ?? null),
     });
   } catch {
@@ -47,18 +83,47 @@ async function postJson(path: string, req: unknown): Promise<unknown> {
 
 /** The job-event stream, opened on first subscription; resolves once connected. */
 const listeners = new Set<(e: JobEvent) => void>();
-let source: EventSource | null = null;
 let connected: Promise<void> | null = null;
 
+/** Hands each `data:` frame of a Server-Sent Events text to the listeners; returns the unfinished rest. */
+function dispatchFrames(buf: string): string {
+  let i: number;
+  while ((i = buf.indexOf('\n\n')) >= 0) {
+    const frame = buf.slice(0, i);
+    buf = buf.slice(i + 2);
+    const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    if (!data) continue;
+    const e = JSON.parse(data) as JobEvent;
+    for (const l of listeners) l(e);
+  }
+  return buf;
+}
+
+/** Reads `/api/events` with the token header (EventSource cannot send headers), reconnecting like EventSource does. */
 function connectEvents(): Promise<void> {
   if (connected) return connected;
   connected = new Promise<void>((ok) => {
-    source = new EventSource('/api/events', { withCredentials: true });
-    source.onopen = () => ok();
-    source.onmessage = (m: MessageEvent<string>) => {
-      const e = JSON.parse(m.data) as JobEvent;
-      for (const l of listeners) l(e);
+    const run = async (): Promise<void> => {
+      for (;;) {
+        try {
+          const res = await fetch('/api/events', { credentials: 'omit', cache: 'no-store', headers: { ...auth(), accept: 'text/event-stream' } });
+          if (res.ok && res.body) {
+            ok();
+            const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+            let buf = '';
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              buf = dispatchFrames(buf + value);
+            }
+          }
+        } catch {
+          // the host went away: try again below
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     };
+    void run();
   });
   return connected;
 }
@@ -103,8 +168,8 @@ export async function uploadModel(files: File[]): Promise<ModelInfo> {
   try {
     res = await fetch(UPLOAD_ROUTE, {
       method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/octet-stream', accept: 'application/json' },
+      credentials: 'omit',
+      headers: { ...auth(), 'content-type': 'application/octet-stream', accept: 'application/json' },
       body: new Blob([len, json, ...files]),
     });
   } catch {

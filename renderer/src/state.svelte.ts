@@ -10,6 +10,7 @@ import {
   type DataChoice,
   type JobEvent,
   type JobKind,
+  type JobQueued,
   type JobResults,
   type ModelInfo,
   type PlanPreview,
@@ -72,11 +73,21 @@ let subscribed = false;
 // eslint-disable-next-line svelte/prefer-svelte-reactivity
 export const progressListeners = new Set<(e: Extract<JobEvent, { type: 'progress' }>) => void>();
 
+/** What the status bar says while a job waits for others (at most `limit` run at once). */
+export function queuedLabel(q: JobQueued): string {
+  const ahead = q.position === 1 ? 'next in line' : `${q.position - 1} ahead of it`;
+  return `queued: ${ahead}; ${q.limit} job${q.limit === 1 ? '' : 's'} run at once`;
+}
+
 function onEvent(e: JobEvent): void {
   const p = pending.get(e.jobId);
   if (!p) {
     // The event beat the call's answer: keep it until the job is claimed.
     early.set(e.jobId, [...(early.get(e.jobId) ?? []), e]);
+    return;
+  }
+  if (e.type === 'queued') {
+    if (ui.job?.id === e.jobId) Object.assign(ui.job, { label: queuedLabel(e), done: 0, total: 0 });
     return;
   }
   if (e.type === 'progress') {
@@ -92,21 +103,21 @@ function onEvent(e: JobEvent): void {
 }
 
 /** Starts a job and waits for its result; null when it was cancelled. */
-export async function runJob<K extends JobKind>(kind: K, title: string, start: () => Promise<{ jobId: string }>): Promise<JobResults[K] | null> {
+export async function runJob<K extends JobKind>(kind: K, title: string, start: () => Promise<{ jobId: string; queued?: JobQueued }>): Promise<JobResults[K] | null> {
   if (!subscribed) {
     getApi().onJobEvent(onEvent);
     subscribed = true;
   }
   ui.error = '';
   ui.job = { id: '', kind, title, label: 'starting', done: 0, total: 0 };
-  let started: { jobId: string };
+  let started: { jobId: string; queued?: JobQueued };
   try {
     started = await start();
   } catch (e) {
     ui.job = null;
     throw e;
   }
-  ui.job = { id: started.jobId, kind, title, label: 'starting', done: 0, total: 0 };
+  ui.job = { id: started.jobId, kind, title, label: started.queued ? queuedLabel(started.queued) : 'starting', done: 0, total: 0 };
   const result = new Promise<unknown>((resolve, reject) => pending.set(started.jobId, { resolve, reject }));
   for (const e of early.get(started.jobId) ?? []) onEvent(e);
   early.delete(started.jobId);

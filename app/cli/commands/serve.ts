@@ -29,6 +29,7 @@ export const serveCommand: CommandSpec = {
     port: { type: 'string', value: 'N', description: 'Port to listen on; 0 picks a free one.', default: '0' },
     'no-open': { type: 'boolean', description: 'Do not open the URL in the default browser.' },
     root: { type: 'string', value: 'DIR', description: 'Serve this renderer build instead of out/renderer.' },
+    'max-jobs': { type: 'string', value: 'N', description: 'Jobs run at once; more wait in a queue (default: the number of cores, or SEPRUNE_MAX_JOBS).' },
   },
   positionals: [],
   examples: ['seprune serve', 'seprune serve --port 8080 --no-open'],
@@ -36,6 +37,9 @@ export const serveCommand: CommandSpec = {
     const portText = str(ctx, 'port') ?? '0';
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer from 0 to 65535, got "${portText}".`);
+    const jobsText = str(ctx, 'max-jobs');
+    const maxJobs = jobsText === undefined ? undefined : Number(jobsText);
+    if (maxJobs !== undefined && !(Number.isInteger(maxJobs) && maxJobs >= 1)) throw new UserError(`--max-jobs must be a whole number ≥ 1, got "${jobsText}".`);
     const root = str(ctx, 'root') ?? RENDERER_OUT;
     if (str(ctx, 'root')) {
       if (!rendererBuilt(root)) throw new UserError(`${root} holds no renderer build (index.html).`);
@@ -43,7 +47,7 @@ export const serveCommand: CommandSpec = {
       ctx.log(rendererBuilt(root) ? 'Rebuilding the UI (its sources changed)...' : 'Building the UI (first start)...');
       await buildRenderer(root);
     }
-    const server = await startAppServer({ root, port });
+    const server = await startAppServer({ root, port, ...(maxJobs !== undefined ? { maxJobs } : {}) });
     process.stdout.write(ctx.json ? JSON.stringify({ url: server.url, port: server.port }) + '\n' : `SE Prune Studio is running at ${server.url}\n`);
     if (ctx.values['no-open'] !== true) openInBrowser(server.url);
     await new Promise<void>((done) => {

@@ -1,0 +1,77 @@
+/**
+ * Opened models no view holds are freed: a session keeps at most MAX_OPEN_MODELS, dropping the
+ * least recently used, but never a model a running or queued job uses, nor the current model's
+ * ancestors (undo goes there). 60 opens of the same zoo model leave 8 held.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createService, MAX_OPEN_MODELS } from './service.js';
+import { PRUNE_DEFAULTS, type JobEvent, type JobStarted } from './contract.js';
+
+const MODEL = 'zoo:se-resnet-demo';
+
+async function ended(events: JobEvent[], jobs: JobStarted[]): Promise<void> {
+  const over = () => jobs.every((j) => events.some((e) => e.jobId === j.jobId && (e.type === 'done' || e.type === 'error' || e.type === 'cancelled')));
+  for (let i = 0; i < 1200 && !over(); i++) await new Promise((r) => setTimeout(r, 50));
+  for (const j of jobs) {
+    const e = events.find((x) => x.jobId === j.jobId && x.type !== 'progress' && x.type !== 'queued');
+    assert.equal(e?.type, 'done', JSON.stringify(e));
+  }
+}
+
+test('60 opens hold 8 models, the least recently used go; models jobs use stay until the jobs end', { timeout: 90_000 }, async () => {
+  const events: JobEvent[] = [];
+  const service = createService({ emit: (e) => events.push(e), recent: null, maxJobs: 1 });
+  try {
+    assert.equal(MAX_OPEN_MODELS, 8);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      ids.push((await service.openModel({ model: MODEL })).id);
+      assert.ok(service.heldModels().length <= 8, `${service.heldModels().length} held after ${i + 1} opens`);
+    }
+    assert.deepEqual(service.heldModels(), ids.slice(-8));
+    await assert.rejects(service.undo({ modelId: ids[0] }), /^UserError: That model is no longer open; open it again from Start\.$/);
+
+    // Using a model makes it the most recent: ids[52], the oldest held, survives the next open.
+    const info = await service.undo({ modelId: ids[52] }).catch(() => null);
+    assert.equal(info, null, 'an opened model has nothing to undo');
+    await service.openModel({ model: MODEL });
+    assert.ok(service.heldModels().includes(ids[52]));
+    assert.ok(!service.heldModels().includes(ids[53]), 'ids[53] was then the least recently used');
+
+    // A running job's model and a queued job's model stay held while 20 more are opened.
+    const pre = { channels: 1 as const, mean: [0], std: [1] };
+    const stats = { data: 'fashion-mnist', split: 'test' as const, limit: 20, seed: 0, preprocess: pre };
+    const a = ids[54];
+    const b = ids[55];
+    const jobA = await service.runStats({ modelId: a, ...stats });
+    const jobB = await service.runStats({ modelId: b, ...stats });
+    assert.deepEqual(jobB.queued, { position: 1, limit: 1 });
+    for (let i = 0; i < 20; i++) await service.openModel({ model: MODEL });
+    assert.ok(service.heldModels().includes(a) && service.heldModels().includes(b), service.heldModels().join(' '));
+    await ended(events, [jobA, jobB]);
+    // Once the jobs are over (running them made their models recent), 8 more opens free them.
+    for (let i = 0; i < 8; i++) await service.openModel({ model: MODEL });
+    assert.ok(!service.heldModels().includes(a) && !service.heldModels().includes(b), service.heldModels().join(' '));
+    assert.equal(service.heldModels().length, 8);
+  } finally {
+    service.close();
+  }
+});
+
+test('a pruned model keeps its parent held, so undo works, while other models are freed', { timeout: 90_000 }, async () => {
+  const events: JobEvent[] = [];
+  const service = createService({ emit: (e) => events.push(e), recent: null, maxOpenModels: 2 });
+  try {
+    const p = (await service.openModel({ model: MODEL })).id;
+    const job = await service.prune({ modelId: p, ...PRUNE_DEFAULTS, criterion: 'l1', fold: { ...PRUNE_DEFAULTS.fold, mode: 'none' }, recalibrate: false });
+    const other = (await service.openModel({ model: MODEL })).id; // opened while the prune runs
+    await ended(events, [job]);
+    const child = (events.find((e) => e.jobId === job.jobId && e.type === 'done') as Extract<JobEvent, { type: 'done' }>).result as { model: { id: string } };
+    assert.deepEqual(service.heldModels().sort(), [p, child.model.id].sort());
+    assert.ok(!service.heldModels().includes(other));
+    assert.equal((await service.undo({ modelId: child.model.id })).id, p);
+  } finally {
+    service.close();
+  }
+});
