@@ -369,14 +369,16 @@ async function cutInSteps(
     if (s.steps > 1) progress.update(`${c.name}: round ${k} of ${s.steps}`, k - 1, s.steps);
     const { groups, frozen } = prunableGroups(cur, s, 'the model');
     const scores = await scoresFor(cur, groups, c, curStats, s.seed, calib, data, notes);
+    // Fractions are of the original model's cost (SE blocks folded before the plan count as saved).
+    const whole = () => planPrune(cur, groups, scores, roundTarget(s.target, 1, 1, before), opts);
     let plan: Plan;
     if (s.steps === 1) {
-      plan = planPrune(cur, groups, scores, s.target, opts);
+      plan = whole();
     } else {
       if (k === 1) {
-        const whole = planPrune(cur, groups, scores, s.target, opts);
-        first = { plan: whole, groups, frozen };
-        const planned = new Map(whole.groups.map((x) => [x.id, x.remove.length]));
+        const whole1 = whole();
+        first = { plan: whole1, groups, frozen };
+        const planned = new Map(whole1.groups.map((x) => [x.id, x.remove.length]));
         allocation = { sig: groups.map(groupSignature), remove: groups.map((x) => planned.get(x.id) ?? 0), removed: groups.map(() => 0) };
       }
       const a = allocation!;
