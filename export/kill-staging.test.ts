@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +17,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('kill -9 while an export verifies: the output is absent, staging is beside it, and the next export removes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seprune-kill-test-'));
+  let childTmp = '';
   try {
     const out = join(dir, 'm.tflite');
-    // The child gets a temporary folder of its own, so folders other tests make in parallel
-    // cannot be mistaken for the export's leftovers.
-    const childTmp = join(dir, 'tmp');
-    mkdirSync(childTmp);
+    // The child gets a temporary folder of its own (outside `dir`, whose listing is asserted), so
+    // folders other tests make in parallel cannot be mistaken for the export's leftovers.
+    childTmp = mkdtempSync(join(tmpdir(), 'seprune-kill-tmp-'));
     const args = ['export', 'zoo:se-resnet-demo', '--format', 'tflite', '--quant', 'int8', '--calib', 'fashion-mnist', '--data', 'fashion-mnist', '--split', 'test', '--limit', '400', '--no-baseline', '--out', out];
     const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore', env: { ...process.env, TMPDIR: childTmp } });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -39,7 +39,7 @@ test('kill -9 while an export verifies: the output is absent, staging is beside 
     assert.equal(staged().length, 1, 'the killed export staged beside the output');
     // tsx keeps its compile cache there (tsx-<uid>); that one is not the export's.
     assert.deepEqual(readdirSync(childTmp).filter((e) => !e.startsWith('tsx-')), [], 'the killed export left something in its temporary folder');
-    rmSync(childTmp, { recursive: true });
+    rmSync(childTmp, { recursive: true, force: true });
 
     const again = spawnSync(process.execPath, [bin, 'export', 'zoo:se-resnet-demo', '--format', 'tflite', '--no-verify', '--out', out], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(again.status, 0, again.stderr);
@@ -47,5 +47,6 @@ test('kill -9 while an export verifies: the output is absent, staging is beside 
     assert.ok(readTflite(readFileSync(out)).ops.includes('CONV_2D'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (childTmp) rmSync(childTmp, { recursive: true, force: true });
   }
 });
