@@ -4,7 +4,7 @@
  * conv plus a per-channel affine. Exact up to float rounding:
  * k'[..., o] = k[..., o] · s[o], b'[o] = (b[o] − mean[o]) · s[o] + beta[o], s = gamma / √(var + ε).
  */
-import { cloneGraph, consumers, producers, type Conv2dNode, type Graph } from '../app/model/ir.js';
+import { cloneGraph, consumers, producers, type Conv2dNode, type DenseNode, type Graph } from '../app/model/ir.js';
 
 /** `only`: fold just these batch norms (the prune workflow's adaptive ones); default every one. */
 export function foldBatchNorms(src: Graph, only?: Set<string>): { graph: Graph; folded: number } {
@@ -16,9 +16,9 @@ export function foldBatchNorms(src: Graph, only?: Set<string>): { graph: Graph; 
   for (const n of g.nodes) {
     if (n.kind !== 'batchnorm' || (only && !only.has(n.name))) continue;
     const p = prod.get(n.inputs[0]);
-    if (!p || p.kind !== 'conv2d' || (cons.get(p.name) ?? []).length !== 1 || g.outputs.includes(p.name)) continue;
-    const conv = p as Conv2dNode;
-    const C = conv.attrs.filters;
+    if (!p || (p.kind !== 'conv2d' && p.kind !== 'dense') || (cons.get(p.name) ?? []).length !== 1 || g.outputs.includes(p.name)) continue;
+    const conv = p as Conv2dNode | DenseNode;
+    const C = conv.kind === 'conv2d' ? conv.attrs.filters : conv.attrs.units;
     const { gamma, beta, mean, variance } = n.weights;
     const k = conv.weights.kernel;
     const bias = conv.weights.bias ?? new Float32Array(C);

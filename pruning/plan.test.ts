@@ -1,5 +1,6 @@
 /**
- * Planner: MAC targets land within 3% and the preview equals the real surgery's cost; roundTo,
+ * Planner: MAC targets land within 3% and the preview equals the real surgery's cost; with roundTo
+ * the plan gives back every step that still meets the target; roundTo,
  * min channels and per-stage targets hold; the input graph is untouched; unreachable targets warn.
  */
 import { test } from 'node:test';
@@ -74,3 +75,25 @@ test('a target residual freeze cannot reach is reported, not thrown', () => {
   assert.ok(plan.warnings.some((w) => /cannot be reached/.test(w)), plan.warnings.join(' | '));
   assert.ok(plan.macs.after < plan.macs.before);
 });
+
+for (const spec of ['se-resnet-demo', 'se-mobilenetv3-demo', 'se-shufflenetv2-demo']) {
+  test(`roundTo 8 on ${spec}: counts move in steps of 8, the plan stays under the target and gives back every step that fits`, () => {
+    const { g, groups, scores } = setup(spec, 'freeze');
+    for (const goal of [0.5, 0.4]) {
+      const plan = planPrune(g, groups, scores, { targetMacs: goal }, { roundTo: 8 });
+      const kept = plan.macs.after / plan.macs.before;
+      assert.ok(kept <= goal + 1e-9, `${goal}: kept ${kept} of the MACs`);
+      if (goal === 0.5) assert.ok(kept >= goal - 0.02, `${goal}: kept ${kept} of the MACs, more than 2 points under`);
+      for (const pg of plan.groups) assert.ok(pg.keep === pg.size || pg.keep % 8 === 0, `${pg.id} keeps ${pg.keep} of ${pg.size}`);
+      // Unless within half a point of it, no group could keep 8 more channels and still meet the target.
+      if (kept >= goal - 0.005) continue;
+      const entries = planEntries(plan);
+      for (const e of entries) {
+        const back = e.remove.length >= 8 ? e.remove.slice(8) : [];
+        const trial = entries.map((x) => (x === e ? { ...x, remove: back } : x)).filter((x) => x.remove.length > 0);
+        const macs = costReport(applyPlan(g, trial, groups)).macs / plan.macs.before;
+        assert.ok(macs > goal, `${goal}: ${e.group} could keep 8 more channels (${macs} of the MACs)`);
+      }
+    }
+  });
+}

@@ -29,6 +29,8 @@ export interface PlanTarget {
   targetMacs?: number;
   /** Fraction of parameters to keep (≤ 1), or an absolute parameter count (> 1). */
   targetParams?: number;
+  /** Channels to remove from each of these groups (by id; they leave the global ranking, rounded down to what roundTo allows). */
+  counts?: Record<string, number>;
 }
 
 export interface PlanOptions {
@@ -106,6 +108,54 @@ function normalised(scores: Float64Array): Float64Array {
   return out;
 }
 
+/**
+ * Kept counts move in steps of roundTo (and of the buckets of a grouped conv), so the ranking's
+ * cut can land well under a MACs or parameter target (ShuffleNetV2's stem at 16×16: 8 channels
+ * are 3% of the MACs). Give channels back, one step of one group at a time — the group whose
+ * removed channels score highest first — while every target still holds.
+ */
+function refine(
+  m: Map<string, number[]>,
+  free: Prepared[],
+  conds: { kind: 'macs' | 'params' | 'ratio'; goal: number; met: (m: Map<string, number[]>) => boolean }[],
+  evaluate: (m: Map<string, number[]>) => { params: number; macs: number },
+  roundTo: number,
+  scores: Map<string, Float64Array>,
+): Map<string, number[]> {
+  const sized = conds.filter((c) => c.kind !== 'ratio');
+  if (sized.length === 0 || sized.length !== conds.length) return m;
+  const slack = (x: Map<string, number[]>) => {
+    const c = evaluate(x);
+    return Math.min(...sized.map((d) => (d.goal - (d.kind === 'macs' ? c.macs : c.params)) / d.goal));
+  };
+  const out = new Map(m);
+  const stuck = new Set<string>();
+  for (let iter = 0; iter < 200 && slack(out) > 0.005; iter++) {
+    const options = free
+      .filter((p) => !stuck.has(p.group.id) && (out.get(p.group.id)?.length ?? 0) > 0)
+      .map((p) => {
+        const cur = out.get(p.group.id)!;
+        const fewer = choose(p, cur.length - 1, roundTo);
+        const back = cur.filter((i) => !fewer.includes(i));
+        const n = normalised(scores.get(p.group.id)!);
+        return { p, fewer, worth: back.reduce((a, i) => a + n[i], 0) / Math.max(1, back.length) };
+      })
+      .sort((a, b) => b.worth - a.worth);
+    let moved = false;
+    for (const o of options) {
+      const trial = new Map(out).set(o.p.group.id, o.fewer);
+      if (conds.every((c) => c.met(trial))) {
+        out.set(o.p.group.id, o.fewer);
+        moved = true;
+        break;
+      }
+      stuck.add(o.p.group.id);
+    }
+    if (!moved) break;
+  }
+  return out;
+}
+
 export function planPrune(
   g: Graph,
   groups: ChannelGroup[],
@@ -130,6 +180,11 @@ export function planPrune(
   // Fixed per-stage removals.
   const fixed = new Map<string, number[]>();
   for (const p of prepared) {
+    const n = target.counts?.[p.group.id];
+    if (n !== undefined) {
+      fixed.set(p.group.id, choose(p, n, roundTo));
+      continue;
+    }
     const r = target.perStage?.[p.group.stage];
     if (r === undefined) continue;
     fixed.set(p.group.id, choose(p, Math.round(r * p.group.size), roundTo));
@@ -207,7 +262,7 @@ export function planPrune(
     }
   }
 
-  const final = entriesFor(k);
+  const final = refine(entriesFor(k), free, conds, evaluate, roundTo, scores);
   const after = evaluate(final);
   for (const c of conds) {
     const v = c.kind === 'macs' ? after.macs : c.kind === 'params' ? after.params : NaN;
