@@ -37,6 +37,7 @@ export function parseIdx(buf: Uint8Array, file: string): IdxArray {
   const nd = buf[3];
   const head = 4 + 4 * nd;
   if (nd < 1 || buf.length < head) throw new UserError(`${file} has a truncated IDX header.`);
+  if (nd > 4) throw new UserError(`${file} has ${nd} IDX dimensions; images have 3 or 4 and labels 1.`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
@@ -55,6 +56,7 @@ function impliedSize(head: Uint8Array, file: string): number | undefined {
   if (head[0] !== 0 || head[1] !== 0) throw new UserError(`${file} is not an IDX file.`);
   const nd = head[3];
   if (nd < 1) throw new UserError(`${file} has a truncated IDX header.`);
+  if (nd > 4) throw new UserError(`${file} has ${nd} IDX dimensions; images have 3 or 4 and labels 1.`);
   const headLen = 4 + 4 * nd;
   if (head.length < headLen) return undefined;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);

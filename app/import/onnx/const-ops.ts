@@ -6,6 +6,9 @@
 import { ModelError } from '../../model/errors.js';
 import { type ConstTensor, numel } from './live.js';
 
+/** A list for a message: at most 8 values, then how many there are. */
+const short = (xs: readonly (number | bigint)[]): string => xs.slice(0, 8).join(', ') + (xs.length > 8 ? `, … (${xs.length} values)` : '');
+
 export function stridesOf(dims: number[]): number[] {
   const s = new Array<number>(dims.length).fill(1);
   for (let i = dims.length - 2; i >= 0; i--) s[i] = s[i + 1] * dims[i + 1];
@@ -18,7 +21,7 @@ export function broadcastDims(a: number[], b: number[], where: string): number[]
   for (let i = 0; i < r; i++) {
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ModelError(`The ONNX node "${where}" combines shapes [${a.join(', ')}] and [${b.join(', ')}], which do not broadcast.`);
+    if (x !== y && x !== 1 && y !== 1) throw new ModelError(`The ONNX node "${where}" combines shapes [${short(a)}] and [${short(b)}], which do not broadcast.`);
     out.push(x === 1 ? y : x);
   }
   return out;
@@ -171,13 +174,13 @@ export function reshapeDims(inDims: number[], target: number[], allowZero: boole
   const minus = out.filter((d) => d === -1).length;
   const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   if (minus > 1 || out.some((d) => d === undefined || d < -1 || !Number.isInteger(d))) {
-    throw new ModelError(`The ONNX node "${where}" has an invalid Reshape target [${target.join(', ')}].`);
+    throw new ModelError(`The ONNX node "${where}" has an invalid Reshape target [${short(target)}].`);
   }
   if (minus === 1) {
-    if (known === 0 || total % known !== 0) throw new ModelError(`The ONNX node "${where}" cannot reshape [${inDims.join(', ')}] to [${target.join(', ')}].`);
+    if (known === 0 || total % known !== 0) throw new ModelError(`The ONNX node "${where}" cannot reshape [${short(inDims)}] to [${short(target)}].`);
     out[out.indexOf(-1)] = total / known;
   } else if (known !== total) {
-    throw new ModelError(`The ONNX node "${where}" cannot reshape [${inDims.join(', ')}] to [${target.join(', ')}].`);
+    throw new ModelError(`The ONNX node "${where}" cannot reshape [${short(inDims)}] to [${short(target)}].`);
   }
   return out;
 }

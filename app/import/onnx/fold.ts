@@ -431,7 +431,7 @@ class Folder {
           sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, dim - i * each)));
         }
         if (sizes.reduce((a, b) => a + b, 0) !== dim || sizes.length !== (n.output ?? []).length || sizes.some((s) => s < 0)) {
-          throw new ModelError(`The ONNX Split node "${where}" splits ${dim} values into [${sizes.join(', ')}], which does not fit.`);
+          throw new ModelError(`The ONNX Split node "${where}" splits ${dim} values into [${sizes.slice(0, 8).join(', ')}${sizes.length > 8 ? `, … (${sizes.length} parts)` : ''}], which does not fit.`);
         }
         p.sizes = sizes;
         const ax = p.axis;

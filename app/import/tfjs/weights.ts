@@ -32,9 +32,11 @@ export function groupBytes(group: WeightGroup): number | undefined {
   if (!Array.isArray(group?.weights)) return undefined;
   let total = 0;
   for (const w of group.weights) {
-    const shape = Array.isArray(w?.shape) ? w.shape : [];
+    if (typeof w !== 'object' || w === null) return undefined;
+    const shape = Array.isArray(w.shape) ? w.shape : [];
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
-    const size = BYTES[w.quantization?.dtype ?? w.dtype];
+    const q = typeof w.quantization === 'object' && w.quantization !== null ? w.quantization : undefined;
+    const size = BYTES[q?.dtype ?? w.dtype];
     if (size === undefined) return undefined;
     total += shape.reduce((a, b) => a * b, 1) * size;
   }
@@ -46,7 +48,17 @@ export function readWeights(manifest: WeightGroup[], modelPath: string, readFile
   const out = new Map<string, NamedWeight>();
   const dir = dirname(modelPath);
   for (const group of manifest) {
-    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new ModelError(`${basename(modelPath)} has a malformed weightsManifest.`);
+    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new ModelError(`${basename(modelPath)} has a malformed weightsManifest.`);
+    // Every entry is checked before any use: a name that is not a string or a shape that is not a
+    // list of sizes would otherwise fail later as a TypeError.
+    for (const [i, w] of group.weights.entries()) {
+      if (typeof w !== 'object' || w === null || typeof w.name !== 'string' || w.name === '') {
+        throw new ModelError(`${basename(modelPath)} has weight entry ${i} without a name in its weightsManifest.`);
+      }
+      if (w.shape !== undefined && !(Array.isArray(w.shape) && w.shape.length <= 8 && w.shape.every((d) => Number.isSafeInteger(d) && d >= 0))) {
+        throw new ModelError(`The weight "${w.name.slice(0, 80)}" in ${basename(modelPath)} has shape ${JSON.stringify(w.shape)?.slice(0, 60)} where a list of sizes is needed.`);
+      }
+    }
     const parts: Uint8Array[] = group.paths.map((p) => {
       if (typeof p !== 'string' || p.includes('..') || p.startsWith('/')) throw new ModelError(`${basename(modelPath)} lists a weight file "${String(p)}" outside its folder.`);
       try {
