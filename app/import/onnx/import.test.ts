@@ -19,7 +19,7 @@ import { Rng } from '../../model/random.js';
 import { ModelError } from '../../model/errors.js';
 import { summarize } from '../../model/summary.js';
 import { buildZooModel } from '../../model/zoo/index.js';
-import { loadModel } from '../../model/load.js';
+import { loadModel } from '../load.js';
 import type { Graph } from '../../model/ir.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));

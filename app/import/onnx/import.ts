@@ -10,7 +10,7 @@ import type { Graph } from '../../model/ir.js';
 import { validateGraph } from '../../model/validate-graph.js';
 import { decodeModel, type ModelProto } from '../../engine/onnx/schema.js';
 import { fuseActivations } from './activations.js';
-import { foldModel } from './fold.js';
+import { resolveGraph } from './resolve-graph.js';
 import { lowerToIr } from './lower.js';
 import { matchPatterns } from './se-pattern.js';
 
@@ -31,7 +31,7 @@ export function onnxToGraph(bytes: Uint8Array, path = 'model.onnx'): Graph {
   const label = `The model file ${basename(path)}`;
   const model = decodeOnnx(bytes, label);
   try {
-    const live = foldModel(model);
+    const live = resolveGraph(model);
     fuseActivations(live);
     const found = matchPatterns(live);
     const g = lowerToIr(live);

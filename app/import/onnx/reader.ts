@@ -1,6 +1,6 @@
 /** The ONNX {@link ModelReader}: `.onnx` files (or protobuf bytes that start like a ModelProto). */
 import { extname } from 'node:path';
-import type { ModelReader } from '../../model/load.js';
+import type { ModelReader } from '../reader.js';
 import { onnxToGraph } from './import.js';
 
 export const onnxReader: ModelReader = {
