@@ -5,7 +5,7 @@
  * Models: BENCH_MODELS (comma list), default the trained demo models shipped in the repository.
  */
 import os from 'node:os';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { seNodes } from '../app/model/ir.js';
 import { openDataset, sampleIndices } from '../app/data/index.js';
 import { collectStats } from '../pruning/stats/collect.js';

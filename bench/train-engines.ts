@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph } from '../app/model/ir.js';
 import { buildZooModel } from '../app/model/zoo/index.js';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { encodeProject } from '../app/model/project-file.js';
 import { Rng } from '../app/model/random.js';
 import { memoryDataset, train } from '../app/train/index.js';

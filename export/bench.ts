@@ -9,7 +9,7 @@
  */
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { findExporter } from './registry.js';
 import { verifyWritten } from './export-model.js';
 import { shippedFashion, stageArtifact, tempDir } from './test-support.js';

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { seNodes, type Graph } from '../app/model/ir.js';
 import { onnxExporter } from './onnx/index.js';
 import { tfliteExporter } from './tflite/index.js';

@@ -1,6 +1,6 @@
 /** The metadata every exported file carries (labels, preprocessing, source hash) as string pairs. */
 import type { ExportMetadata } from './types.js';
-import type { LoadedModel } from '../app/model/load.js';
+import type { LoadedModel } from '../app/model/project.js';
 import { describePipeline, pipelineOf, withPipeline } from '../app/data/transform.js';
 
 export const PRODUCER = 'se-prune-studio';

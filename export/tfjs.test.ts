@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildZooModel } from '../app/model/zoo/index.js';
 import { runGraph } from '../app/engine/executor.js';
-import { UserError } from '../app/model/errors.js';
+import { OutputExistsError, UserError } from '../app/model/errors.js';
 import { useFastCpuKernels, fastCpuKernelsActive } from '../app/engine/kernels/register.js';
 import { tfjsExporter } from './tfjs/index.js';
 import { verifyWritten, exportModel } from './export-model.js';
@@ -103,7 +103,7 @@ test('TF.js output folder: written whole, not replaced without --force', async (
   const r = await exportModel(req);
   assert.deepEqual(readdirSync(out).sort(), ['group1-shard1of1.bin', 'model.json']);
   assert.equal(r.bytes, readdirSync(out).reduce((s, f) => s + readFileSync(join(out, f)).length, 0));
-  await assert.rejects(exportModel(req), /already exists; pass --force/);
+  await assert.rejects(exportModel(req), (e) => e instanceof OutputExistsError && e.path === req.out);
   await exportModel({ ...req, force: true });
   assert.ok(existsSync(join(out, 'model.json')));
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.web')), []);

@@ -18,7 +18,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { runGraph } from '../app/engine/executor.js';
 import { parseTransform } from '../app/data/transform-parse.js';
 import { fromPipeline } from '../app/data/transform.js';

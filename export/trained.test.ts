@@ -14,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { trainedModelNames } from '../app/model/zoo/trained.js';
 import { runGraph } from '../app/engine/executor.js';
 import { seNodes } from '../app/model/ir.js';

@@ -19,7 +19,7 @@ export interface CalibBatch {
 export interface ExportMetadata {
   labels?: string[];
   preprocessing?: Preprocessing;
-  /** Content hash of the source model (app/model/load.ts graphHash). */
+  /** Content hash of the source model (app/model/graph-hash.ts). */
   sourceHash: string;
   source: string;
 }

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../app/model/errors.js';
+import { OutputExistsError, UserError } from '../app/model/errors.js';
 import { checkWritable, writeFileAtomic } from '../app/util/atomic-write.js';
 import type { ExportArtifact, Exporter } from './types.js';
 
@@ -43,7 +43,7 @@ export function checkOutput(out: string, kind: 'file' | 'folder', o: OutputOptio
     }
     if (existsSync(target)) {
       if (!statSync(target).isDirectory()) throw new UserError(`Output ${out} is a file; the TF.js format writes a folder.`);
-      if (!o.force) throw new UserError(`Output ${out} already exists; pass --force to replace it.`);
+      if (!o.force) throw new OutputExistsError(out);
     }
     if (!existsSync(dirname(target))) throw new UserError(`Output folder ${dirname(target)} does not exist.`);
   }

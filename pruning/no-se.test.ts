@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModel } from '../app/model/load.js';
+import { loadModel } from '../app/import/load.js';
 import { seNodes } from '../app/model/ir.js';
 import { openDataset, sampleIndices } from '../app/data/index.js';
-import { runPrune, TARGET_TOLERANCE, type RunPruneSettings } from './run-prune.js';
+import { runPrune, TARGET_TOLERANCE, type RunPruneSettings } from '../app/workflows/prune.js';
 
 const settings: RunPruneSettings = {
   criterion: 'l1',

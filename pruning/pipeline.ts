@@ -1,6 +1,6 @@
 /**
  * The steps of the prune workflow that need no data, shared by the preview (`seprune prune
- * --preview`, the app's interactive plan) and `runPrune` (pruning/run-prune.ts): adaptive batch
+ * --preview`, the app's interactive plan) and `runPrune` (app/workflows/prune.ts): adaptive batch
  * norms after BN-folded convs, SE folding before the plan, the prunable groups (minus ignored
  * layers), the cost that leaves the adaptive batch norms out, and each round's target.
  */

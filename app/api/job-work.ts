@@ -8,14 +8,13 @@
  */
 import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
-import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
-import { checkInputShape } from '../cli/data-options.js';
-import { LabelMismatchError, mapLabelsByName } from '../data/label-map.js';
+import { sampleIndices, type Dataset } from '../data/index.js';
+import { openModelData } from '../workflows/open-data.js';
 import { collectStats } from '../../pruning/stats/collect.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
 import type { PlanTarget } from '../../pruning/plan.js';
 import { planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
-import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../pruning/run-prune.js';
+import { checkPruneSettings, runPrune, type RunPruneSettings } from '../workflows/prune.js';
 import { criterion } from '../../pruning/importance/index.js';
 import { compareJob, exportJob, finetuneJob, type FinetuneOutcome, type SessionModel } from './model-jobs.js';
 import type { JobContext } from './jobs.js';
@@ -61,18 +60,9 @@ export interface WorkOutputs {
  * (as the CLI does), unless the user asked for sorted folder order.
  */
 export async function openData(d: DataChoice, m: Pick<SessionModel, 'graph' | 'info'>, split = d.split): Promise<{ ds: Dataset; idx: number[] }> {
-  const g = m.graph;
-  const [h, w, c] = g.inputs[0].shape;
-  const opened = await openDataset({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess, inputShape: [h, w, c] });
-  checkInputShape(opened.sampleShape, g.inputs[0].shape);
+  const [h, w, c] = m.graph.inputs[0].shape;
   const labels = d.labelsByIndex ? undefined : m.info.classNames;
-  let ds = opened;
-  try {
-    if (labels) ds = mapLabelsByName(opened, labels);
-  } catch (e) {
-    if (e instanceof LabelMismatchError) throw new UserError(`${e.what}; rename the folders or choose "sorted folder order" for Classes under Calibration data.`);
-    throw e;
-  }
+  const ds = await openModelData({ data: d.data, split, limit: d.limit, seed: d.seed, preprocess: d.preprocess, inputShape: [h, w, c] }, labels);
   return { ds, idx: sampleIndices(await ds.labels(), d.limit, d.seed) };
 }
 

@@ -6,6 +6,7 @@
  * process, else through Node's IPC channel (child_process.fork), and ends when its parent goes.
  */
 import { UserError } from '../model/errors.js';
+import { appMessage } from './error-words.js';
 import { JobCancelled, jobContext, type JobContext } from './jobs.js';
 import { WORK } from './job-work.js';
 import type { FromWorker, ToWorker } from './job-host.js';
@@ -39,7 +40,7 @@ async function run(kind: JobKind, input: unknown): Promise<void> {
     post({ type: 'done', result });
   } catch (e) {
     if (e instanceof JobCancelled || ctl.signal.aborted) post({ type: 'cancelled' });
-    else post({ type: 'error', message: e instanceof Error ? e.message : String(e), user: e instanceof UserError });
+    else post({ type: 'error', message: e instanceof UserError ? appMessage(e) : e instanceof Error ? e.message : String(e), user: e instanceof UserError });
   }
 }
 

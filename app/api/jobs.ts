@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import type { Progress } from '../util/progress.js';
 import type { JobEvent, JobKind, JobResults, JobStarted, TrainProgressDto } from './contract.js';
 import { UserError } from '../model/errors.js';
+import { appMessage } from './error-words.js';
 
 /** Thrown inside a job once it has been cancelled. */
 export class JobCancelled extends Error {
@@ -62,7 +63,7 @@ export function jobContext(signal: AbortSignal, intervalMs: number, sink: Progre
 
 /** The readable message of any error a job or call throws. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof UserError) return e.message;
+  if (e instanceof UserError) return appMessage(e);
   const m = e instanceof Error ? e.message : String(e);
   return `Something went wrong inside the app (a bug): ${m}`;
 }

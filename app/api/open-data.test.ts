@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { openData } from './job-work.js';
+import { errorMessage } from './jobs.js';
 import type { DataChoice } from './contract.js';
 import type { SessionModel } from './model-jobs.js';
 import { FASHION_MNIST_CLASSES } from '../data/idx.js';
@@ -27,7 +28,10 @@ test('app jobs map an image folder to the labels the model stores, or use sorted
     assert.deepEqual(Array.from(await sorted.ds.labels()), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     mkdirSync(join(dir, 'Hat'));
     await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 5, g: 5, b: 5 } } }).png().toFile(join(dir, 'Hat', 'a.png'));
-    await assert.rejects(openData(d, m), /"Hat" has no match; rename the folders or choose "sorted folder order" for Classes under Calibration data\.$/);
+    await assert.rejects(openData(d, m), (e: unknown) => {
+      assert.match(errorMessage(e), /"Hat" has no match; rename the folders or choose "sorted folder order" for Classes under Calibration data\.$/);
+      return true;
+    });
     await assert.doesNotReject(openData({ ...d, labelsByIndex: true }, m));
   } finally {
     rmSync(dir, { recursive: true, force: true });

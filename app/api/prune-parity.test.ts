@@ -14,7 +14,7 @@ import { createService } from './service.js';
 import { PRUNE_DEFAULTS, type JobEvent, type ModelInfo, type PruneResult } from './contract.js';
 import { pruneCommand } from '../cli/commands/prune.js';
 import type { CommandContext } from '../cli/command.js';
-import { loadModel } from '../model/load.js';
+import { loadModel } from '../import/load.js';
 import { summarize } from '../model/summary.js';
 
 const MODEL = 'zoo:se-resnet-demo-fmnist';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startAppServer, type AppServer } from './server.js';
 import type { JobEvent, ModelInfo, PlanPreview, PruneResult, SeBlockStatsDto, StatsResult } from './contract.js';
 import { PRUNE_DEFAULTS, TOKEN_HEADER } from './contract.js';
-import { loadModel } from '../model/load.js';
+import { loadModel } from '../import/load.js';
 import { summarize } from '../model/summary.js';
 import { planPruneRun } from '../../pruning/pipeline.js';
 

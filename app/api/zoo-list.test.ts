@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ZOO } from '../model/zoo/index.js';
-import { loadModel } from '../model/load.js';
+import { loadModel } from '../import/load.js';
 import { zooList } from './zoo-list.js';
 
 test('the UI zoo list offers every zoo model and, right after each demo, its trained weights', async () => {

@@ -4,7 +4,6 @@
  * text a person reads.
  */
 import type { Progress } from '../util/progress.js';
-import type { DatasetReport } from './data-options.js';
 
 export type { Progress };
 
@@ -56,4 +55,17 @@ export function str(ctx: CommandContext, key: string): string | undefined {
   const v = ctx.values[key];
   if (Array.isArray(v)) return v[0];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** What a command tells about each dataset it opened (text: stderr lines; --json: the `datasets` list). */
+export interface DatasetReport {
+  role: string;
+  name: string;
+  source: string;
+  split: 'train' | 'test';
+  warnings: string[];
+  notes: string[];
+  /** Images left out because the pipeline makes them another size than the model takes. */
+  skippedForSize: number;
+  preprocessing: string;
 }

@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { CommandContext } from './command.js';
-import { openCommandDataset, parseDataOptions, type DatasetReport } from './data-options.js';
-import { loadModel, saveProject, type LoadedModel } from '../model/load.js';
+import { openCommandDataset, parseDataOptions } from './data-options.js';
+import type { DatasetReport } from './command.js';
+import { loadModel } from '../import/load.js';
+import { saveProject } from '../model/project-file.js';
+import type { LoadedModel } from '../model/project.js';
 import { exportMetadata, metadataEntries } from '../../export/metadata.js';
 import { parseTransform } from '../data/transform-parse.js';
 import { UserError } from '../model/errors.js';
+import { cliMessage } from './error-words.js';
 import { FASHION_MNIST_CLASSES } from '../data/idx.js';
 import { describePipeline, fromPipeline, pipelineOf } from '../data/transform.js';
 
@@ -73,8 +77,9 @@ test('ImageFolder classes map to the model\'s labels by name; unmatched names ar
     const bad = ctxOf({ data: dir });
     await assert.rejects(openCommandDataset(bad, parseDataOptions(bad, m, { required: true, defaultSplit: 'test' })!), (e: unknown) => {
       assert.ok(e instanceof UserError);
-      assert.match(e.message, /^The dataset's classes \("Ankle_boot", .*"Hat".*\) do not match the model's labels \("T-shirt\/top", .*"Ankle boot"\): "Hat" has no match; .*--labels-by-index/);
-      assert.ok(!e.message.includes('\n'));
+      const said = cliMessage(e);
+      assert.match(said, /^The dataset's classes \("Ankle_boot", .*"Hat".*\) do not match the model's labels \("T-shirt\/top", .*"Ankle boot"\): "Hat" has no match; .*--labels-by-index/);
+      assert.ok(!said.includes('\n'));
       return true;
     });
   } finally {

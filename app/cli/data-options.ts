@@ -6,17 +6,17 @@
  * --std) are shorthand for Resize → CenterCrop → Pad → ToTensor → Normalize, and the command says so.
  */
 import { readFileSync } from 'node:fs';
-import type { CommandContext, OptionSpec } from './command.js';
+import type { CommandContext, DatasetReport, OptionSpec } from './command.js';
 import { str } from './command.js';
 import type { Preprocessing, TransformStep } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
-import type { LoadedModel } from '../model/load.js';
-import { openDataset, type Dataset } from '../data/index.js';
+import type { LoadedModel } from '../model/project.js';
+import type { Dataset } from '../data/index.js';
 import { describePipeline, fromPipeline, pipelineOf, withPipeline } from '../data/transform.js';
 import { parseTransform, parseTransformFile } from '../data/transform-parse.js';
 import { timmPipeline } from '../data/timm-config.js';
 import { checkPreprocessing } from '../data/preprocess.js';
-import { LabelMismatchError, mapLabelsByName } from '../data/label-map.js';
+import { openModelData } from '../workflows/open-data.js';
 
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string', value: 'DATASET', description: 'Dataset: an ImageFolder, IDX or CIFAR binary folder, or a builtin name (fashion-mnist).' },
@@ -155,53 +155,12 @@ export function parseDataOptions(ctx: CommandContext, model: LoadedModel, o: { r
   };
 }
 
-/** The model's input must match what preprocessing makes of the images; says how to fix it if not. */
-export function checkInputShape(sample: number[], model: number[]): void {
-  if (sample.join(',') === model.join(',')) return;
-  const [h, w, c] = sample;
-  const [mh, mw, mc] = model;
-  const hints: string[] = [];
-  if (mh === mw && h === w && mh > h && (mh - h) % 2 === 0) {
-    const n = (mh - h) / 2;
-    hints.push(`--pad ${n} (zero pixels, before Normalize) or end --transform with Pad(${n}) (zeros after Normalize), as the model was trained`);
-  } else if (mh === mw && (h !== mh || w !== mw)) hints.push(`--resize ${mh} --center-crop ${mh} (or Resize(${mh}), CenterCrop(${mh}) in --transform)`);
-  if (c !== mc) hints.push(`--channels ${mc}`);
-  throw new UserError(
-    `Images are ${h}×${w}×${c} after preprocessing but the model takes ${mh}×${mw}×${mc}${hints.length ? `; try ${hints.join('; ')}` : ''}.`,
-  );
-}
-
-/** mapLabelsByName, with the CLI's way out in its sentence. */
-function mapByName(ds: Dataset, labels: string[]): Dataset {
-  try {
-    return mapLabelsByName(ds, labels);
-  } catch (e) {
-    if (e instanceof LabelMismatchError) throw new UserError(`${e.what}; rename the folders or pass --labels-by-index to number them in sorted order.`);
-    throw e;
-  }
-}
-
-/** What a command tells about each dataset it opened (text: stderr lines; --json: the `datasets` list). */
-export interface DatasetReport {
-  role: string;
-  name: string;
-  source: string;
-  split: 'train' | 'test';
-  warnings: string[];
-  notes: string[];
-  /** Images left out because the pipeline makes them another size than the model takes. */
-  skippedForSize: number;
-  preprocessing: string;
-}
-
 /**
  * Opens the dataset for a command: checks the input shape, maps its classes to the model's labels
  * by name, logs its warnings and notes and records them for --json (ctx.datasets).
  */
 export async function openCommandDataset(ctx: CommandContext, d: ParsedData, role = 'data'): Promise<Dataset> {
-  const opened = await openDataset(d);
-  if (d.inputShape) checkInputShape(opened.sampleShape, d.inputShape);
-  const ds = d.modelLabels ? mapByName(opened, d.modelLabels) : opened;
+  const ds = await openModelData(d, d.modelLabels);
   const report: DatasetReport = {
     role, name: ds.name, source: ds.source, split: ds.split,
     warnings: ds.warnings ?? [], notes: ds.notes ?? [], skippedForSize: ds.sizeSkipped?.count ?? 0,

@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { createProgress } from './progress.js';
 import { UserError } from '../model/errors.js';
+import { cliMessage } from './error-words.js';
 import { COMMANDS } from './commands/index.js';
-import type { DatasetReport } from './data-options.js';
+import type { DatasetReport } from './command.js';
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print one JSON object on stdout (for scripts).' },
@@ -124,7 +125,7 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (e) {
     progress.done();
     if (e instanceof UserError) {
-      process.stderr.write(`seprune: ${e.message}\n`);
+      process.stderr.write(`seprune: ${cliMessage(e)}\n`);
       return 1;
     }
     const err = e as Error;

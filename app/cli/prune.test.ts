@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../model/load.js';
+import { loadModel } from '../import/load.js';
 import { inferShapes } from '../model/shapes.js';
 import { runGraph } from '../engine/executor.js';
 import { ortForGraph } from '../engine/ort.js';

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Graph } from '../model/ir.js';
-import type { LoadedModel } from '../model/load.js';
+import type { LoadedModel } from '../model/project.js';
 import { encodeProject, type Project } from '../model/project-file.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';

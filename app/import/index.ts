@@ -1,8 +1,8 @@
 /**
- * The model readers `loadModel` (app/model/load.ts) tries, in order; each is one format
+ * The model readers `loadModel` (./load.ts) tries, in order; each is one format
  * (Netron-style `{ name, match, read }`).
  */
-import type { ModelReader } from '../model/load.js';
+import type { ModelReader } from './reader.js';
 import { onnxReader } from './onnx/reader.js';
 import { tfjsReader } from './tfjs/reader.js';
 

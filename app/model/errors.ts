@@ -16,3 +16,39 @@ export class ModelError extends UserError {
     this.name = 'ModelError';
   }
 }
+
+/*
+ * Errors a host words in its own terms. The core says what is wrong; the CLI adds its flag and
+ * the app its control (app/cli/error-words.ts, app/api/error-words.ts), so no GUI says "--force".
+ */
+
+/** The output exists and replacing it was not asked for. */
+export class OutputExistsError extends UserError {
+  constructor(readonly path: string) {
+    super(`Output ${path} already exists.`);
+    this.name = 'OutputExistsError';
+  }
+}
+
+/** A step needs calibration images and none were given (`what` is the sentence without its remedy). */
+export class CalibrationMissingError extends UserError {
+  constructor(readonly what: string, readonly step: 'export' | 'prune') {
+    super(`${what}.`);
+    this.name = 'CalibrationMissingError';
+  }
+}
+
+/**
+ * The images' shape after preprocessing is not the model's input; `fix` holds the change that
+ * would make them match when one is obvious (pad both sides by n, resize and crop to n, n channels).
+ */
+export class InputShapeError extends UserError {
+  constructor(
+    readonly sample: readonly number[],
+    readonly model: readonly number[],
+    readonly fix: { pad?: number; resize?: number; channels?: number },
+  ) {
+    super(`Images are ${sample[0]}×${sample[1]}×${sample[2]} after preprocessing but the model takes ${model[0]}×${model[1]}×${model[2]}.`);
+    this.name = 'InputShapeError';
+  }
+}

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildZooModel } from './zoo/index.js';
-import { decodeProject, encodeProject } from './project-file.js';
-import { graphHash, loadModel, saveProject } from './load.js';
+import { decodeProject, encodeProject, saveProject } from './project-file.js';
+import { graphHash } from './graph-hash.js';
+import { loadModel } from '../import/load.js';
 import { nodeWeights } from './ir.js';
 import { ModelError } from './errors.js';
 

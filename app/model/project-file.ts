@@ -13,28 +13,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { Graph, Node, Preprocessing } from './ir.js';
+import type { HistoryEntry, Project } from './project.js';
 import { nodeWeights } from './ir.js';
 import { describe, isObject, validateGraph } from './validate-graph.js';
 import { validateHistory, validateLabels, validatePreprocessing, validateStats } from './validate-project.js';
 import { ModelError } from './errors.js';
+import { writeFileAtomic, type WriteOptions } from '../util/atomic-write.js';
 import type { ExcitationStats } from './excitation-stats.js';
 
 export const MAGIC = 'SEPRUNE\0';
 export const FORMAT_VERSION = 1;
 
-export interface HistoryEntry {
-  step: string;
-  at: string;
-  details: Record<string, unknown>;
-}
-
-export interface Project {
-  graph: Graph;
-  preprocessing?: Preprocessing;
-  labels?: string[];
-  stats?: ExcitationStats;
-  history: HistoryEntry[];
-}
+export type { HistoryEntry, Project } from './project.js';
 
 interface WeightRef {
   offset: number;
@@ -154,4 +144,11 @@ export function decodeProject(bytes: Uint8Array, what = 'This file'): Project {
   if (header.labels !== undefined) p.labels = validateLabels(header.labels, what);
   if (header.stats !== undefined) p.stats = validateStats(header.stats, what);
   return p;
+}
+
+/** Writes a project as a `.seprune` file atomically; returns its size in bytes. */
+export function saveProject(path: string, p: Project, o: WriteOptions = {}): number {
+  const chunks = encodeProject(p);
+  writeFileAtomic(path, chunks, o);
+  return chunks.reduce((a, c) => a + c.length, 0);
 }

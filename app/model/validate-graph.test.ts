@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from './load.js';
+import { loadModel } from '../import/load.js';
 import { UserError } from './errors.js';
 import { readRegular } from '../util/read-bounded.js';
 import { editHeader } from '../../test/fuzz/seprune-bytes.js';

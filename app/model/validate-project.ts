@@ -6,8 +6,8 @@
 import type { Preprocessing } from './ir.js';
 import { ModelError } from './errors.js';
 import { describe, isObject, MAX_SIDE } from './validate-graph.js';
-import type { ExcitationStats } from '../../pruning/stats/types.js';
-import type { HistoryEntry } from './project-file.js';
+import type { ExcitationStats } from './excitation-stats.js';
+import type { HistoryEntry } from './project.js';
 
 const isNumList = (v: unknown, n?: number): v is number[] =>
   Array.isArray(v) && (n === undefined || v.length === n) && v.every((x) => typeof x === 'number' && Number.isFinite(x));

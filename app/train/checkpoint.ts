@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import type { Project } from '../model/project-file.js';
 import { decodeProject } from '../model/project-file.js';
-import { saveProject } from '../model/load.js';
+import { saveProject } from '../model/project-file.js';
 import { UserError } from '../model/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { OptimizerKind, OptimizerState } from './optimizers.js';

@@ -12,7 +12,7 @@ import type { OptimizerKind } from './optimizers.js';
 import type { ScheduleOptions } from './schedule.js';
 import type { AugmentOptions } from './augment.js';
 import type { RunConfig } from './checkpoint.js';
-import type { TrainOptions } from './trainer.js';
+import type { TrainOptions } from './options.js';
 
 import { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';
 export { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';

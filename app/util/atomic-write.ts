@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../model/errors.js';
+import { OutputExistsError, UserError } from '../model/errors.js';
 
 export interface WriteOptions {
   /** Allow replacing an existing file (never the file the model was read from). */
@@ -22,7 +22,7 @@ export function checkWritable(path: string, o: WriteOptions = {}): void {
   }
   if (existsSync(target)) {
     if (statSync(target).isDirectory()) throw new UserError(`Output ${path} is a folder; give a file path.`);
-    if (!o.force) throw new UserError(`Output ${path} already exists; pass --force to replace it.`);
+    if (!o.force) throw new OutputExistsError(path);
   }
   const dir = dirname(target);
   if (!existsSync(dir)) throw new UserError(`Output folder ${dir} does not exist.`);

@@ -8,17 +8,17 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModel } from '../app/model/load.js';
-import { type Graph, cloneGraph, seNodes } from '../app/model/ir.js';
-import { costReport } from '../app/model/accounting.js';
-import { openDataset, sampleIndices, type Dataset } from '../app/data/index.js';
-import { runGraph } from '../app/engine/executor.js';
-import { collectStats } from './stats/collect.js';
-import { prepareStart } from './pipeline.js';
-import { foldAdaptiveBn } from './adaptive-bn.js';
-import { tensorMoments } from './stats/channel-measures.js';
-import { runPrune, type RunPruneSettings, type PruneModel, type PruneData } from './run-prune.js';
-import { buildRealExport, realExportsProblem } from './real-exports.js';
+import { loadModel } from '../import/load.js';
+import { type Graph, cloneGraph, seNodes } from '../model/ir.js';
+import { costReport } from '../model/accounting.js';
+import { openDataset, sampleIndices, type Dataset } from '../data/index.js';
+import { runGraph } from '../engine/executor.js';
+import { collectStats } from '../../pruning/stats/collect.js';
+import { prepareStart } from '../../pruning/pipeline.js';
+import { foldAdaptiveBn } from '../../pruning/adaptive-bn.js';
+import { tensorMoments } from '../../pruning/stats/channel-measures.js';
+import { runPrune, type RunPruneSettings, type PruneModel, type PruneData } from './prune.js';
+import { buildRealExport, realExportsProblem } from '../../pruning/real-exports.js';
 
 const problem = realExportsProblem();
 let model: PruneModel;

@@ -14,28 +14,28 @@
  *    against the target and accuracy measured on the eval images.
  * The input graph is never modified.
  */
-import { type Graph, seNodes } from '../app/model/ir.js';
-import { costReport } from '../app/model/accounting.js';
-import { UserError } from '../app/model/errors.js';
-import type { Dataset } from '../app/data/types.js';
-import type { Progress } from '../app/util/progress.js';
-import { evaluate } from '../app/eval/evaluate.js';
-import type { ChannelGroup, FrozenNode, ResidualMode } from './groups.js';
-import { CRITERIA, criterion as criterionByName, needsData, scoreGroups, type Criterion } from './importance/index.js';
-import { planPrune, planEntries, type Plan, type PlanTarget } from './plan.js';
-import { applyPlan } from './surgery.js';
-import { foldSe, type FoldDecision, type FoldOptions } from './se-fold.js';
-import { removedGateChannels, sliceStats } from './stats/slice.js';
-import type { ExcitationStats } from './stats/types.js';
-import { collectStats } from './stats/collect.js';
-import { gradientPass } from './stats/gradients.js';
-import { measureChannels, type Moments } from './stats/channel-measures.js';
-import { recalibrateBn } from './recalibrate-bn.js';
-import { train } from '../app/train/index.js';
-import { latencyBeforeAfter, type LatencyPair } from './latency.js';
-import { convMoments, foldAdaptiveBn, restoreOutputStats } from './adaptive-bn.js';
-import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget, type PruneSettings } from './pipeline.js';
-import { uninformativeGates } from './gate-spread.js';
+import { type Graph, seNodes } from '../model/ir.js';
+import { costReport } from '../model/accounting.js';
+import { CalibrationMissingError, UserError } from '../model/errors.js';
+import type { Dataset } from '../data/types.js';
+import type { Progress } from '../util/progress.js';
+import { evaluate } from '../eval/evaluate.js';
+import type { ChannelGroup, FrozenNode, ResidualMode } from '../../pruning/groups.js';
+import { CRITERIA, criterion as criterionByName, needsData, scoreGroups, type Criterion } from '../../pruning/importance/index.js';
+import { planPrune, planEntries, type Plan, type PlanTarget } from '../../pruning/plan.js';
+import { applyPlan } from '../../pruning/surgery.js';
+import { foldSe, type FoldDecision, type FoldOptions } from '../../pruning/se-fold.js';
+import { removedGateChannels, sliceStats } from '../../pruning/stats/slice.js';
+import type { ExcitationStats } from '../../pruning/stats/types.js';
+import { collectStats } from '../../pruning/stats/collect.js';
+import { gradientPass } from '../../pruning/stats/gradients.js';
+import { measureChannels, type Moments } from '../../pruning/stats/channel-measures.js';
+import { recalibrateBn } from '../../pruning/recalibrate-bn.js';
+import { train } from '../train/index.js';
+import { latencyBeforeAfter, type LatencyPair } from '../../pruning/latency.js';
+import { convMoments, foldAdaptiveBn, restoreOutputStats } from '../../pruning/adaptive-bn.js';
+import { costWithoutAdaptive, prepareStart, prunableGroups, roundTarget, type PruneSettings } from '../../pruning/pipeline.js';
+import { uninformativeGates } from '../../pruning/gate-spread.js';
 
 /** The planner's settings (pipeline.ts), with folding and ignored layers always given, and the run's own. */
 export interface RunPruneSettings extends Omit<PruneSettings, 'fold' | 'ignore'> {
@@ -188,8 +188,8 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
     progress.update('gate statistics', 0, 1);
     stats = (await collectStats(g, calib.ds, calib.idx, { model: model.source, modelHash: model.hash, seed: s.seed, engine: data.engine, progress })).stats;
   }
-  if (!calib && candidates.some(needsData)) throw new UserError(`The ${s.criterion} criterion measures the model on calibration images: give calibration data.`);
-  if (s.criterion === 'auto' && !calib) throw new UserError('--criterion auto measures each candidate on held-out calibration images: give calibration data.');
+  if (!calib && candidates.some(needsData)) throw new CalibrationMissingError(`The ${s.criterion} criterion measures the model on calibration images`, 'prune');
+  if (s.criterion === 'auto' && !calib) throw new CalibrationMissingError('The auto criterion measures each candidate on held-out calibration images', 'prune');
   if (stats) {
     const flat = uninformativeGates(stats);
     if (flat.length > 0) {

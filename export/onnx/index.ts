@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Graph } from '../../app/model/ir.js';
 import { seNodes } from '../../app/model/ir.js';
-import { UserError } from '../../app/model/errors.js';
+import { CalibrationMissingError } from '../../app/model/errors.js';
 import { buildOnnxModel, DEFAULT_OPSET } from '../../app/engine/onnx/to-onnx.js';
 import { encodeModel } from '../../app/engine/onnx/schema.js';
 import type { ExportArtifact, ExportOptions, Exporter, Runner } from '../types.js';
@@ -38,7 +38,7 @@ export async function writeOnnx(g: Graph, opts: ExportOptions): Promise<ExportAr
     notes.push('float16 weights and activations; float32 input and output');
     return { files: [{ name: 'model.onnx', data: encodeModel(toFloat16(model)) }], notes, keptFloat: [] };
   }
-  if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
+  if (!opts.calib) throw new CalibrationMissingError('int8 export needs calibration images', 'export');
   const gateAware = opts.gateAware ?? true;
   // Gate-aware: measure each SE block's int8 gate path on the calibration images and report it, but keep
   // every gate path float — in QDQ form an int8 gate path costs ~5 Q/DQ pairs per block, more than its

@@ -6,7 +6,7 @@
  * `io: 'int8'`), the output [1, K].
  */
 import type { Graph } from '../../app/model/ir.js';
-import { UserError } from '../../app/model/errors.js';
+import { CalibrationMissingError } from '../../app/model/errors.js';
 import { foldBatchNorms } from '../fold-bn.js';
 import { encodeTflite } from './schema.js';
 import { lowerGraph } from './lower.js';
@@ -86,7 +86,7 @@ export async function writeTflite(g: Graph, opts: TfliteWriteOptions): Promise<T
     notes.push('float16 weights with DEQUANTIZE ops; float32 activations, input and output');
     return { bytes: encodeTflite(fp16Model(plan, description, metadata)), notes };
   }
-  if (!opts.calib) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data).');
+  if (!opts.calib) throw new CalibrationMissingError('int8 export needs calibration images', 'export');
   const io = opts.io ?? 'float';
   const meter = opts.measureGates ? new GateMeter(folded) : undefined;
   const { ranges, images, inputMeans, inputVars } = await calibratePlan(folded, plan, opts.calib, opts.calibMethod, meter);

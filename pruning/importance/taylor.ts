@@ -5,7 +5,7 @@
  * are the mean over the calibration batches (pruning/stats/gradients.ts), passed in the context.
  */
 import type { Criterion } from './types.js';
-import { UserError } from '../../app/model/errors.js';
+import { CalibrationMissingError } from '../../app/model/errors.js';
 
 export const taylor: Criterion = {
   name: 'taylor',
@@ -13,7 +13,7 @@ export const taylor: Criterion = {
   needs: { gradients: true },
   score(group, ctx) {
     const grads = ctx.gradients;
-    if (!grads) throw new UserError('The taylor criterion needs a gradient pass over calibration data; pass --data.');
+    if (!grads) throw new CalibrationMissingError('The taylor criterion needs a gradient pass over calibration data', 'prune');
     const out = new Float64Array(group.size);
     const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n]));
     const add = (tensor: string, w: Float32Array, gr: Float32Array | undefined, O: number) => {

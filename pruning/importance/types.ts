@@ -1,7 +1,7 @@
 /**
  * The shape every channel-importance criterion has: an object that names itself, declares what
  * it needs (gate statistics, a gradient pass, calibration data) and scores the channels of one
- * group (higher = keep). The prune workflow (pruning/run-prune.ts) reads `needs` to gather only
+ * group (higher = keep). The prune workflow (app/workflows/prune.ts) reads `needs` to gather only
  * what the chosen criterion uses; no caller tests names.
  */
 import type { Graph } from '../../app/model/ir.js';

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { buildRenderer } from '../../app/api/build-renderer.js';
 import { startAppServer } from '../../app/api/server.js';
-import { loadModel } from '../../app/model/load.js';
+import { loadModel } from '../../app/import/load.js';
 import { summarize } from '../../app/model/summary.js';
 import { SHIPPED_FASHION_MNIST, SYSTEM_FASHION_MNIST } from '../../app/data/builtin.js';
 

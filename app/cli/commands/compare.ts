@@ -5,10 +5,13 @@
  */
 import type { CommandSpec } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, type LoadedModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import type { LoadedModel } from '../../model/project.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable, writeFileAtomic } from '../../util/atomic-write.js';
-import { DATA_OPTIONS, parseDataOptions, checkInputShape, openCommandDataset } from '../data-options.js';
+import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
+import { checkInputShape } from '../../data/input-shape.js';
+import { cliMessage } from '../error-words.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
 import { compareModels, modelFileBytes } from '../../eval/compare.js';
@@ -46,7 +49,7 @@ export const compareCommand: CommandSpec = {
       try {
         checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
       } catch (e) {
-        throw e instanceof UserError ? new UserError(`${m.source}: ${e.message}`) : e;
+        throw e instanceof UserError ? new UserError(`${m.source}: ${cliMessage(e)}`) : e;
       }
     }
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);

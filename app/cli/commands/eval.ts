@@ -1,6 +1,6 @@
 /** `seprune eval <model> --data <dataset>`: accuracy, per-class accuracy, confusion, loss and CPU latency. */
 import type { CommandSpec } from '../command.js';
-import { loadModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';

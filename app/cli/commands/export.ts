@@ -5,7 +5,8 @@
  */
 import type { CommandSpec, CommandContext } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, type LoadedModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import type { LoadedModel } from '../../model/project.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
 import { sampleIndices } from '../../data/index.js';
 import { UserError } from '../../model/errors.js';

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel, saveProject } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import { saveProject } from '../../model/project-file.js';
 import { buildZooModel } from '../../model/zoo/index.js';
 
 const bin = fileURLToPath(new URL('../../../bin/seprune.mjs', import.meta.url));

@@ -9,7 +9,8 @@
  */
 import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, saveProject } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import { saveProject } from '../../model/project-file.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable, checkWritableFolder } from '../../util/atomic-write.js';
 import { resumeFoundNothing } from '../resume-check.js';

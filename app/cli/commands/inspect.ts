@@ -1,6 +1,6 @@
 /** `seprune inspect <model>`: architecture summary (shapes, params/MACs per stage, SE blocks). */
 import type { CommandSpec } from '../command.js';
-import { loadModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
 import { summarize } from '../../model/summary.js';
 import { fmtCount, table } from '../format.js';
 

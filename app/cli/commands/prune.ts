@@ -5,7 +5,9 @@
  */
 import type { CommandContext, CommandSpec } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, saveProject, type LoadedModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import { saveProject } from '../../model/project-file.js';
+import type { LoadedModel } from '../../model/project.js';
 import { UserError } from '../../model/errors.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
@@ -19,7 +21,7 @@ import { CRITERIA } from '../../../pruning/importance/index.js';
 import type { PlanTarget } from '../../../pruning/plan.js';
 import type { FoldOptions } from '../../../pruning/se-fold.js';
 import { planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
-import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../../pruning/run-prune.js';
+import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../workflows/prune.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { fmtCount, pct, table } from '../format.js';
 

@@ -1,7 +1,8 @@
 /** `seprune stats <model> --data <dataset>`: excitation statistics of every SE gate. */
 import type { CommandSpec } from '../command.js';
 import { str } from '../command.js';
-import { loadModel, saveProject } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
+import { saveProject } from '../../model/project-file.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';

@@ -8,7 +8,7 @@ import { ModelError, UserError } from '../../model/errors.js';
 import { MAX_MODEL_BYTES, readRegular } from '../../util/read-bounded.js';
 import { oneLineError } from '../one-line.js';
 import type { Graph } from '../../model/ir.js';
-import type { ModelReader } from '../../model/load.js';
+import type { ModelReader } from '../reader.js';
 import { labelStagesByResolution } from '../../model/stages.js';
 import { validateGraph } from '../../model/validate-graph.js';
 import { kerasToGraph } from './lower.js';

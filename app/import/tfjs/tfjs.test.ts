@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tfjsToGraph } from './reader.js';
 import { runGraph } from '../../engine/executor.js';
-import { loadModel } from '../../model/load.js';
+import { loadModel } from '../load.js';
 import { ModelError } from '../../model/errors.js';
 import { summarize } from '../../model/summary.js';
 import { seNodes } from '../../model/ir.js';

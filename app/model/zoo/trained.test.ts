@@ -2,7 +2,7 @@
 // Fashion-MNIST far above chance (accuracies as recorded in the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModel } from '../load.js';
+import { loadModel } from '../../import/load.js';
 import { trainedModelNames } from './trained.js';
 import { openDataset, sampleIndices } from '../../data/index.js';
 import { evaluate } from '../../eval/evaluate.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildZooModel } from '../../model/zoo/index.js';
-import { loadModel } from '../../model/load.js';
+import { loadModel } from '../../import/load.js';
 import { Rng } from '../../model/random.js';
 import { tf } from '../../engine/tf.js';
 import { forward } from '../../engine/executor.js';

@@ -11,7 +11,7 @@ import type { Graph, Preprocessing } from '../../model/ir.js';
 import type { Dataset } from '../../data/types.js';
 import { encodeProject } from '../../model/project-file.js';
 import { UserError } from '../../model/errors.js';
-import type { TrainOptions } from '../trainer.js';
+import type { TrainOptions } from '../options.js';
 import { planTraining, epochOrder, type TrainPlan } from '../plan.js';
 import { writeShards } from './shards.js';
 

@@ -1,0 +1,18 @@
+/** Core errors in the app's words: the remedy named by the control that gives it. */
+import { CalibrationMissingError, InputShapeError, OutputExistsError, UserError } from '../model/errors.js';
+import { LabelMismatchError } from '../data/label-map.js';
+
+export function appMessage(e: UserError): string {
+  if (e instanceof OutputExistsError) return `Output ${e.path} already exists; tick "replace existing files" to replace it.`;
+  if (e instanceof CalibrationMissingError) return `${e.what}; choose calibration data first.`;
+  if (e instanceof InputShapeError) {
+    const hints: string[] = [];
+    const { pad, resize, channels } = e.fix;
+    if (pad !== undefined) hints.push(`add Pad(${pad}) to the preprocessing pipeline (before ToTensor for zero pixels, at the end for zeros after Normalize)`);
+    if (resize !== undefined) hints.push(`add Resize(${resize}) and CenterCrop(${resize}) to the preprocessing pipeline`);
+    if (channels !== undefined) hints.push(`set the channels to ${channels}`);
+    return hints.length ? `${e.message.slice(0, -1)}; ${hints.join('; ')}.` : e.message;
+  }
+  if (e instanceof LabelMismatchError) return `${e.what}; rename the folders or choose "sorted folder order" for Classes under Calibration data.`;
+  return e.message;
+}

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CalibrationMissingError, OutputExistsError, UserError } from '../model/errors.js';
+import { checkInputShape } from '../data/input-shape.js';
+import { cliMessage } from './error-words.js';
+import { appMessage } from '../api/error-words.js';
+
+function shapeError(sample: number[], model: number[]): UserError {
+  try {
+    checkInputShape(sample, model);
+  } catch (e) {
+    return e as UserError;
+  }
+  throw new Error('checkInputShape accepted different shapes');
+}
+
+test('each host words a core error with its own remedy, and the app never names a flag', () => {
+  const cases: [UserError, RegExp, RegExp][] = [
+    [new OutputExistsError('out.onnx'), /^Output out\.onnx already exists; pass --force to replace it\.$/, /^Output out\.onnx already exists; tick "replace existing files" to replace it\.$/],
+    [new CalibrationMissingError('int8 export needs calibration images', 'export'), /^int8 export needs calibration images: pass --calib <dataset> \(or --data\)\.$/, /^int8 export needs calibration images; choose calibration data first\.$/],
+    [new CalibrationMissingError('The taylor criterion needs a gradient pass over calibration data', 'prune'), /; pass --data\.$/, /; choose calibration data first\.$/],
+    [shapeError([28, 28, 1], [32, 32, 1]), /takes 32×32×1; try --pad 2 \(zero pixels, before Normalize\)/, /takes 32×32×1; add Pad\(2\) to the preprocessing pipeline/],
+    [shapeError([28, 28, 1], [24, 24, 3]), /try --resize 24 --center-crop 24 .*; --channels 3\.$/, /add Resize\(24\) and CenterCrop\(24\) .*; set the channels to 3\.$/],
+  ];
+  for (const [e, cli, app] of cases) {
+    assert.match(cliMessage(e), cli);
+    assert.match(appMessage(e), app);
+    assert.doesNotMatch(appMessage(e), /--[a-z]/, appMessage(e));
+  }
+  assert.doesNotThrow(() => checkInputShape([32, 32, 3], [32, 32, 3]));
+  const plain = new UserError('A plain sentence.');
+  assert.equal(cliMessage(plain), plain.message);
+  assert.equal(appMessage(plain), plain.message);
+});
