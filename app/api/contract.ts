@@ -27,15 +27,9 @@ export interface ZooListItem {
  * torchvision-style preprocessing: `steps` is the pipeline in order (app/model/transform.ts); without
  * it the fields imply Resize → CenterCrop → Pad → ToTensor → Normalize (projects written before pipelines).
  */
-export interface PreprocessingDto {
-  steps?: TransformStep[];
-  resize?: number;
-  centerCrop?: number;
-  pad?: number;
-  mean: number[];
-  std: number[];
-  channels: 1 | 3;
-}
+/** Preprocessing as the model stores it (app/model/ir.ts). */
+export type { Preprocessing as PreprocessingDto } from '../model/ir.js';
+import type { Preprocessing as PreprocessingDto } from '../model/ir.js';
 
 export interface StageCostDto {
   stage: string;
@@ -107,8 +101,9 @@ export interface BlockStatsRequest {
 /** A model held by the session (the api keeps every model it opened or made until it stops). */
 export interface ModelInfo {
   id: string;
-  /** What was opened (zoo spec or path), or `pruned from …` for a model the session made. */
+  /** The model's label: what was opened (zoo spec or path), with " (pruned)" / " (fine-tuned)" for models the session made. Shown, never parsed: `origin` says what it is. */
   source: string;
+  origin: ModelOrigin;
   hash: string;
   summary: ModelSummaryDto;
   diagram: DiagramBlock[];
@@ -119,8 +114,15 @@ export interface ModelInfo {
   stats?: StatsSummaryDto;
   /** The calibration data of `stats` (reused by pruning's accuracy check). */
   statsData?: DataChoice;
-  /** The model this one was pruned from (what undo returns to). */
+}
+
+/** Where a session model came from. */
+export interface ModelOrigin {
+  kind: 'opened' | 'pruned' | 'finetuned' | 'exported';
+  /** The session model this one was made from (what undo returns to). */
   parent?: string;
+  /** The file or zoo spec at the root of its line: what was opened. */
+  path: string;
 }
 
 export interface OpenModelRequest {
@@ -587,31 +589,41 @@ export interface ApiMethods {
 
 export type ApiMethod = keyof ApiMethods;
 
+/**
+ * Every method once: a record keyed by ApiMethod, so the compiler refuses a method missing from
+ * it or one ApiMethods does not declare; API_METHODS is its keys.
+ */
+const METHOD_TABLE: { [M in ApiMethod]: true } = {
+  version: true,
+  listZoo: true,
+  listCriteria: true,
+  openModel: true,
+  runStats: true,
+  previewPrune: true,
+  prune: true,
+  undo: true,
+  cancelJob: true,
+  compare: true,
+  exportFormats: true,
+  exportModel: true,
+  trainBackend: true,
+  finetune: true,
+  blockStats: true,
+  browse: true,
+  previewPreprocessing: true,
+  recentFiles: true,
+  forgetRecent: true,
+};
+
 /** Names of every method, for routing (HTTP `POST /api/<method>`, IPC `api:<method>`). */
-export const API_METHODS: readonly ApiMethod[] = [
-  'version',
-  'listZoo',
-  'listCriteria',
-  'openModel',
-  'runStats',
-  'previewPrune',
-  'prune',
-  'undo',
-  'cancelJob',
-  'compare',
-  'exportFormats',
-  'exportModel',
-  'trainBackend',
-  'finetune',
-  'blockStats',
-  'browse',
-  'previewPreprocessing',
-  'recentFiles',
-  'forgetRecent',
-] as const;
+export const API_METHODS = Object.keys(METHOD_TABLE) as readonly ApiMethod[];
+
+/** The methods whose response is a started job. */
+export type JobMethod = { [M in ApiMethod]: ApiMethods[M]['response'] extends JobStarted ? M : never }[ApiMethod];
+const JOB_TABLE: { [M in JobMethod]: true } = { runStats: true, prune: true, compare: true, exportModel: true, finetune: true };
 
 /** The methods that start a job (the browser client opens the event stream before calling them). */
-export const JOB_METHODS: readonly ApiMethod[] = ['runStats', 'prune', 'compare', 'exportModel', 'finetune'] as const;
+export const JOB_METHODS = Object.keys(JOB_TABLE) as readonly JobMethod[];
 
 /** The IPC channel of a method, and the one main uses to push job events to the page. */
 export const ipcChannel = (m: ApiMethod): string => `api:${m}`;

@@ -100,7 +100,8 @@ test('fine-tune: progress events with loss, a new child model; cancel leaves the
     const last = train[train.length - 1] as { train: { steps: number; loss: number } };
     assert.equal(last.train.steps, 2);
     assert.ok(Number.isFinite(last.train.loss));
-    assert.equal(r.model.parent, m.id);
+    assert.equal(m.origin.kind, 'opened');
+    assert.deepEqual(r.model.origin, { kind: 'finetuned', parent: m.id, path: m.origin.path });
     assert.equal(r.evalN, 20);
     assert.equal(r.model.summary.params, m.summary.params);
     assert.notEqual(r.model.hash, m.hash);

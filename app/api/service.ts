@@ -38,6 +38,7 @@ import type {
   JobResults,
   JobEvent,
   ModelInfo,
+  ModelOrigin,
   ModelSummaryDto,
   PreprocessingDto,
   RecentFile,
@@ -184,14 +185,14 @@ export function createService(o: ServiceOptions): Service {
   /** Models a started or queued job uses, with how many jobs use each. */
   const inJobs = new Map<string, number>();
   /** Every file the session opened, freed or not: exports never overwrite one. */
-  const openedSources = new Set<string>();
+  const openedPaths = new Set<string>();
   let counter = 0;
 
   /** Frees least recently used models beyond maxOpen, keeping those jobs use and the newest model's ancestors. */
   function evict(): void {
     if (models.size <= maxOpen) return;
     const keep = new Set<string>();
-    for (let id = [...models.keys()].at(-1); id && !keep.has(id); id = models.get(id)?.info.parent) keep.add(id);
+    for (let id = [...models.keys()].at(-1); id && !keep.has(id); id = models.get(id)?.info.origin.parent) keep.add(id);
     for (const id of [...models.keys()]) {
       if (models.size <= maxOpen) break;
       if (!keep.has(id) && !inJobs.has(id)) models.delete(id);
@@ -212,18 +213,18 @@ export function createService(o: ServiceOptions): Service {
   }
   const version = o.version ?? packageVersion();
 
-  function add(graph: Graph, source: string, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
+  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
     const id = `m${++counter}`;
-    const info: ModelInfo = { id, source, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
+    const info: ModelInfo = { id, source, origin, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
     models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
-    openedSources.add(source);
+    if (origin.kind === 'opened' && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
     evict();
     return info;
   }
 
   /** Files the session opened: never an export's output. */
   function openedFiles(): string[] {
-    return [...openedSources].filter((s) => !s.startsWith('zoo:') && !s.includes(' ('));
+    return [...openedPaths];
   }
 
   function entry(id: string): Entry {
@@ -254,10 +255,10 @@ export function createService(o: ServiceOptions): Service {
     const model = add(
       r.graph,
       `${e.info.source} (pruned)`,
+      { kind: 'pruned', parent: e.info.id, path: e.info.origin.path },
       graphHash(r.graph),
       {
         preprocessing: e.info.preprocessing,
-        parent: e.info.id,
         ...(e.info.classNames ? { classNames: e.info.classNames } : {}),
         ...(e.info.statsData ? { statsData: e.info.statsData } : {}),
       },
@@ -270,7 +271,7 @@ export function createService(o: ServiceOptions): Service {
     const m = await loadModel(arg);
     const g = m.project.graph;
     const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
-    const info = add(g, m.source, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+    const info = add(g, m.source, { kind: 'opened', path: m.source }, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
     if (!arg.startsWith('zoo:')) remember(arg, 'model', label);
     return info;
   }
@@ -299,8 +300,8 @@ export function createService(o: ServiceOptions): Service {
     },
     undo: async (req) => {
       const e = entry(req.modelId);
-      if (!e.info.parent) throw new UserError('Nothing to undo: this model was opened, not pruned.');
-      return entry(e.info.parent).info;
+      if (!e.info.origin.parent) throw new UserError('Nothing to undo: this model was opened, not pruned.');
+      return entry(e.info.origin.parent).info;
     },
     cancelJob: async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
     compare: async (req) => {
@@ -326,7 +327,8 @@ export function createService(o: ServiceOptions): Service {
       return startJob('finetune', [e.info.id, ...(teacher ? [teacher.info.id] : [])], async (ctx) => {
         const r = await host.run('finetune', { model: work(e), ...(teacher ? { teacher: work(teacher) } : {}), req }, ctx);
         const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
-        const model = add(graph, `${e.info.source.replace(/ \(fine-tuned\)$/, '')} (fine-tuned)`, graphHash(graph), { preprocessing: r.preprocessing, parent: e.info.id, classNames: r.classNames });
+        const label = e.info.origin.kind === 'finetuned' ? e.info.source : `${e.info.source} (fine-tuned)`;
+        const model = add(graph, label, { kind: 'finetuned', parent: e.info.id, path: e.info.origin.path }, graphHash(graph), { preprocessing: r.preprocessing, classNames: r.classNames });
         return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend, ...(r.engine ? { engine: r.engine } : {}), ...(r.device ? { device: r.device } : {}) };
       });
     },

@@ -41,8 +41,8 @@ export const work = $state({
 /** The first model of `m`'s parent chain (the model before any pruning or fine-tuning). */
 export function rootOf(m: ModelInfo): ModelInfo {
   let cur = m;
-  for (let i = 0; i < 100 && cur.parent; i++) {
-    const p = ui.models.find((x) => x.id === cur.parent);
+  for (let i = 0; i < 100 && cur.origin.parent; i++) {
+    const p = ui.models.find((x) => x.id === cur.origin.parent);
     if (!p) break;
     cur = p;
   }
