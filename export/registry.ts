@@ -16,17 +16,15 @@ export const EXPORTERS: Exporter[] = [
   pytorchExporter,
 ];
 
-export const FORMATS: ExportFormat[] = ['onnx', 'tflite', 'tfjs', 'pytorch'];
+/** The formats, in the registry's order: every list of export formats (CLI help, the app) is this. */
+export const exportFormatNames = (): ExportFormat[] => EXPORTERS.map((e) => e.format);
 export const QUANTS: Quant[] = ['fp32', 'fp16', 'int8'];
 
 /** The writer for `format`, checking it supports `quant`. */
 export function findExporter(format: string, quant: string): Exporter {
-  if (!(FORMATS as string[]).includes(format)) {
-    throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${format}".`);
-  }
-  if (!(QUANTS as string[]).includes(quant)) throw new UserError(`--quant must be one of ${QUANTS.join(', ')}, got "${quant}".`);
   const e = EXPORTERS.find((x) => x.format === format);
-  if (!e) throw new UserError(`The ${format} writer is not available in this build.`);
+  if (!e) throw new UserError(`The export format must be one of ${exportFormatNames().join(', ')}, got "${format}".`);
+  if (!(QUANTS as string[]).includes(quant)) throw new UserError(`The precision must be one of ${QUANTS.join(', ')}, got "${quant}".`);
   if (!e.quant.includes(quant as Quant)) {
     throw new UserError(`The ${format} writer supports ${e.quant.join(', ')}, not ${quant}.`);
   }

@@ -5,7 +5,8 @@
  */
 import type { Graph, Preprocessing } from '../app/model/ir.js';
 
-export type ExportFormat = 'onnx' | 'tflite' | 'tfjs' | 'pytorch';
+/** A writer's name (onnx, tflite, tfjs, pytorch, …): export/registry.ts lists the writers. */
+export type ExportFormat = string;
 export type Quant = 'fp32' | 'fp16' | 'int8';
 export type CalibMethod = 'minmax' | 'percentile';
 

@@ -12,12 +12,13 @@ import { UserError } from '../model/errors.js';
 import { READERS } from '../data/index.js';
 import { IMAGE_EXTENSIONS } from '../data/image-folder.js';
 import { SYSTEM_FASHION_MNIST } from '../data/builtin.js';
-import { MODEL_EXTENSIONS, type BrowseEntry, type BrowseListing, type BrowseRequest } from './contract.js';
+import type { BrowseEntry, BrowseListing, BrowseRequest } from './contract.js';
+import { modelExtensions } from '../import/index.js';
 
 /** The most entries one listing returns. */
 export const MAX_ENTRIES = 2000;
 
-const isModelFile = (name: string): boolean => (MODEL_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
+const isModelFile = (name: string): boolean => modelExtensions().includes(extname(name).toLowerCase());
 
 function safeStat(p: string): Stats | null {
   try {

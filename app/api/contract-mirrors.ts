@@ -11,7 +11,8 @@ import type { FoldDecision } from '../../pruning/se-fold.js';
 import type { PruneSettings } from '../../pruning/pipeline.js';
 import type { VerifyReport } from '../../export/types.js';
 import type { ExportFormat, Quant } from '../../export/types.js';
-import type { PruneSettingsDto, SeBlockDto, SeDecisionDto, TrainProgressDto, VerifyRowDto, ExportFormatDto } from './contract.js';
+import type { ModelFormat } from '../import/reader.js';
+import type { ExportFormatDto, ModelFormatDto, PruneSettingsDto, SeBlockDto, SeDecisionDto, TrainProgressDto, VerifyRowDto } from './contract.js';
 
 /** true when A and B are the same type (each assignable to the other, no widening through any). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -19,6 +20,7 @@ type Check<T extends true> = T;
 
 export type ContractMirrors = [
   Check<Same<SeBlockDto, SeBlockInfo>>,
+  Check<ModelFormat extends ModelFormatDto ? (ModelFormatDto extends ModelFormat ? true : false) : false>,
   Check<Same<TrainProgressDto, TrainProgress>>,
   /** A decision as the prune reports it: the core's, plus the accuracy its fold cost. */
   Check<Same<Omit<SeDecisionDto, 'accuracyChange'>, FoldDecision>>,

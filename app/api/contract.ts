@@ -11,7 +11,7 @@
  */
 import type { CompareReport as CompareReportDto } from '../eval/compare-types.js';
 import type { ExcitationStats as ExcitationStatsDto, SeBlockStats as SeBlockStatsDto } from '../model/excitation-stats.js';
-import type { TransformStep } from '../model/transform.js';
+import type { Preprocessing as PreprocessingDto } from '../model/ir.js';
 
 export type { TransformStep } from '../model/transform.js';
 
@@ -29,7 +29,6 @@ export interface ZooListItem {
  */
 /** Preprocessing as the model stores it (app/model/ir.ts). */
 export type { Preprocessing as PreprocessingDto } from '../model/ir.js';
-import type { Preprocessing as PreprocessingDto } from '../model/ir.js';
 
 export interface StageCostDto {
   stage: string;
@@ -126,7 +125,7 @@ export interface ModelOrigin {
 }
 
 export interface OpenModelRequest {
-  /** `zoo:<name>` or a path on the machine running the api (.seprune, .onnx, model.json). */
+  /** `zoo:<name>` or a path on the machine running the api (a file of one of the modelFormats). */
   model: string;
 }
 
@@ -518,8 +517,16 @@ export interface UploadLimits {
 /** The upload's limits (the host refuses more with one sentence). */
 export const UPLOAD_LIMITS: Readonly<UploadLimits> = { maxFiles: 64, maxBytes: 1 << 30, maxHeaderBytes: 64 << 10 };
 
-/** Extensions of model files: what the browser lists and an upload may hold as its model. */
-export const MODEL_EXTENSIONS = ['.seprune', '.onnx', '.json'] as const;
+/** A model format the app opens (app/import/reader.ts ModelFormat): every list of model files in the page is made from these. */
+export interface ModelFormatDto {
+  /** How the app names the file: ".onnx", "TF.js model.json". */
+  name: string;
+  /** File name endings, lower case, with the dot. */
+  extensions: string[];
+  /** Endings of the files that travel with the model (TF.js weight shards), and what they are in words. */
+  companions?: string[];
+  companionsNote?: string;
+}
 
 /** Electron's native open dialog (desktop only). */
 export interface OpenDialogRequest {
@@ -569,6 +576,7 @@ export interface ApiMethods {
   version: { request: void; response: string };
   listZoo: { request: void; response: ZooListItem[] };
   listCriteria: { request: void; response: string[] };
+  modelFormats: { request: void; response: ModelFormatDto[] };
   openModel: { request: OpenModelRequest; response: ModelInfo };
   runStats: { request: RunStatsRequest; response: JobStarted };
   previewPrune: { request: PreviewPruneRequest; response: PlanPreview };
@@ -597,6 +605,7 @@ const METHOD_TABLE: { [M in ApiMethod]: true } = {
   version: true,
   listZoo: true,
   listCriteria: true,
+  modelFormats: true,
   openModel: true,
   runStats: true,
   previewPrune: true,

@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import type { Dataset } from '../data/index.js';
-import { borderValue } from '../data/transform.js';
-import { compareModels } from '../eval/compare.js';
-import { evaluate } from '../eval/evaluate.js';
+import { compareOn } from '../workflows/compare.js';
 import { chooseBackend } from '../engine/backend.js';
-import { train, autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
-import { chooseEngine, trainTorch, ENGINE_CHOICES } from '../train/torch/index.js';
-import { exportModel } from '../../export/export-model.js';
+import { autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
+import { checkTrainOptions } from '../train/plan.js';
+import { chooseEngine, ENGINE_CHOICES } from '../train/torch/index.js';
+import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
+import { modelExtensions } from '../import/index.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
-import { checkOutput } from '../../export/write-output.js';
-import type { CalibBatch } from '../../export/types.js';
-import type { EvalBatch } from '../../export/verify/measure.js';
+import { checkExportTargets, exportTargets, needsCalibration } from '../workflows/export.js';
+import { readImages } from '../workflows/read-images.js';
 import type { JobContext } from './jobs.js';
 import type { CompareReportDto, DataChoice, ExportFileDto, ExportFormatDto, ExportRequestDto, FinetuneRequest, ModelInfo, PreprocessingDto } from './contract.js';
 
@@ -40,7 +39,7 @@ export function exportFormats(): ExportFormatDto[] {
 export function baseName(source: string): string {
   const last = source.replace(/^zoo:/, '').split(/[\\/]/).pop() ?? 'model';
   const name = last
-    .replace(/\.(seprune|onnx|json)\b/g, '')
+    .replace(new RegExp(`(${modelExtensions().map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`, 'g'), '')
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return name || 'model';
@@ -61,65 +60,28 @@ export function checkExport(req: ExportRequestDto, source: string, protect: stri
   if (!req.outDir?.trim()) throw new UserError('Choose an output folder on the machine running the app.');
   if (!existsSync(req.outDir) || !statSync(req.outDir).isDirectory()) throw new UserError(`The output folder ${req.outDir} does not exist.`);
   if (!Array.isArray(req.targets) || req.targets.length === 0) throw new UserError('Choose at least one format and precision to export.');
-  for (const p of exportPaths(req, source)) {
-    checkOutput(p.out, findExporter(p.format, p.quant).output, { force: req.force === true, protect });
-  }
-}
-
-async function readBatches(ds: Dataset, idx: number[], ctx: JobContext, label: string): Promise<EvalBatch[]> {
-  const out: EvalBatch[] = [];
-  let done = 0;
-  for await (const b of ds.batches(idx, 64)) {
-    if (b.y.length) out.push({ x: b.x, y: b.y, n: b.y.length });
-    done += b.y.length + b.skipped.length;
-    ctx.progress.update(label, done, idx.length);
-  }
-  return out;
+  checkExportTargets(exportPaths(req, source), { force: req.force === true, protect });
 }
 
 export async function exportJob(m: SessionModel, req: ExportRequestDto, openData: OpenData, ctx: JobContext, protect: string[]): Promise<ExportFileDto[]> {
-  const paths = exportPaths(req, m.info.source);
-  let calib: (() => AsyncIterable<CalibBatch>) | undefined;
-  if (paths.some((p) => p.quant === 'int8')) {
-    const c = await openData(req.data, m, 'train');
-    const batches = await readBatches(c.ds, c.idx, ctx, 'reading calibration images');
-    calib = async function* () {
-      yield* batches;
-    };
-  }
+  const targets = exportPaths(req, m.info.source);
+  const c = needsCalibration(targets) ? await openData(req.data, m, 'train') : undefined;
+  const calib = c ? (await readImages(c.ds, c.idx, ctx.progress, 'reading calibration images')).batches : undefined;
   const v = await openData(req.data, m, 'test');
-  const verifyData = await readBatches(v.ds, v.idx, ctx, 'reading verification images');
+  const verifyData = (await readImages(v.ds, v.idx, ctx.progress, 'reading verification images')).batches;
   const meta = {
     source: m.info.source,
     sourceHash: m.info.hash,
     ...(m.info.classNames ? { labels: m.info.classNames } : {}),
     preprocessing: req.data.preprocess,
   };
-  const files: ExportFileDto[] = [];
-  for (const [i, p] of paths.entries()) {
-    ctx.progress.update(`writing and verifying ${p.format} ${p.quant}`, i, paths.length);
-    const r = await exportModel({
-      graph: m.graph,
-      format: p.format,
-      quant: p.quant as 'fp32',
-      meta,
-      ...(calib ? { calib } : {}),
-      out: p.out,
-      force: req.force === true,
-      protect,
-      verifyData,
-    });
-    ctx.check();
-    files.push({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })) });
-  }
-  ctx.progress.update('exported', paths.length, paths.length);
-  return files;
+  const reports = await exportTargets({ graph: m.graph, meta, targets, force: req.force === true, protect, ...(calib ? { calib } : {}), verifyData, progress: ctx.progress, check: ctx.check });
+  return reports.map((r) => ({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })) }));
 }
 
 export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {
   const { ds, idx } = await openData(data, models[0], data.split);
-  for (const m of models.slice(1)) await openData(data, m, data.split); // every model must take these images
-  return compareModels(
+  return compareOn(
     models.map((m) => ({ label: m.info.source, graph: m.graph, fileBytes: m.fileBytes })),
     ds,
     idx,
@@ -129,10 +91,9 @@ export async function compareJob(models: SessionModel[], data: DataChoice, laten
 
 /** Checks a fine-tune request's numbers (before its job starts). */
 export function checkFinetune(req: FinetuneRequest): void {
-  if (!Number.isInteger(req.epochs) || req.epochs < 1) throw new UserError('Epochs must be a whole number ≥ 1.');
-  if (!Number.isInteger(req.batchSize) || req.batchSize < 2) throw new UserError('The batch size must be a whole number ≥ 2.');
-  if (req.lr !== null && !(Number.isFinite(req.lr) && req.lr > 0)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
   if (!OPTIMIZER_KINDS.includes(req.optimizer)) throw new UserError(`The optimiser must be ${OPTIMIZER_KINDS.join(' or ')}.`);
+  if (req.lr !== null && !Number.isFinite(req.lr)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
+  checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}) });
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
   if (req.engine !== undefined && !ENGINE_CHOICES.includes(req.engine)) throw new UserError(`The training engine must be ${ENGINE_CHOICES.join(', ')}.`);
   if (req.device !== undefined && !/^(auto|cpu|mps|cuda(:\d+)?)$/.test(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
@@ -158,24 +119,22 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
   ctx.progress.update(engine.engine === 'torch' ? `training with torch on ${engine.device}` : `training on ${backend!.name}`, 0, 1);
   const { ds, idx } = await openData(req.data, m, 'train');
   const pre = req.data.preprocess;
-  const fill = borderValue(pre);
   const opts = {
     epochs: req.epochs,
     batchSize: req.batchSize,
     ...(req.lr !== null ? { lr: req.lr } : {}),
     optimizer: req.optimizer,
-    augment: { flip: true, shift: 2, fill },
+    augment: augmentFor(pre, { flip: true, shift: 2 }),
     ...(teacher ? { teacher: teacher.graph } : {}),
     seed: req.data.seed,
     indices: idx,
-    workers: autoWorkers(),
     signal: ctx.signal,
     onProgress: (ev: TrainProgress) => ctx.train(`epoch ${ev.epoch}/${ev.epochs}`, ev),
   };
-  const r = engine.engine === 'torch' ? await trainTorch(m.graph, ds, { ...opts, device: engine.device, python: engine.python!.python }) : await train(m.graph, ds, opts);
+  const r = await trainOn({ graph: m.graph, ds, options: opts, engine, workers: autoWorkers() });
   const device = 'device' in r ? String(r.device) : (backend?.name ?? r.backend);
   ctx.check();
   const test = await openData({ ...req.data, limit: req.evalLimit }, { ...m, graph: r.graph }, 'test');
-  const ev = await evaluate(r.graph, test.ds, test.idx, { progress: { update: (_l, d, t) => ctx.progress.update('accuracy on the test split', d, t), done: () => {} } });
+  const ev = await evaluateTrained(r.graph, test.ds, test.idx, ctx.progress, 'accuracy on the test split');
   return { graph: r.graph, classNames: ds.classes, preprocessing: pre, top1: ev.top1, top5: ev.top5, evalN: ev.n, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: engine.engine === 'torch' ? `torch ${device}` : r.backend || backend!.name, engine: engine.engine, device };
 }

@@ -36,6 +36,7 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
   version: null,
   listZoo: null,
   listCriteria: null,
+  modelFormats: null,
   exportFormats: null,
   trainBackend: null,
   recentFiles: null,

@@ -14,11 +14,12 @@ import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
 import { loadModel } from '../import/load.js';
+import { modelFileNames, modelFormats } from '../import/index.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
 import { UserError } from '../model/errors.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
-import { CRITERION_NAMES } from '../../pruning/importance/index.js';
+import { CRITERIA } from '../../pruning/importance/index.js';
 import { modelFileBytes, projectBytes } from '../eval/compare.js';
 import { chooseBackend } from '../engine/backend.js';
 import { zooList } from './zoo-list.js';
@@ -89,7 +90,7 @@ export function statsSummary(s: ExcitationStats): StatsSummaryDto {
 }
 
 /** Criteria the UI offers: every one the CLI has, and auto (the preview of a data-measuring one ranks by L1 and says so). */
-const UI_CRITERIA = [...CRITERION_NAMES, 'auto'];
+const uiCriteria = (): string[] => [...CRITERIA.map((c) => c.name), 'auto'];
 
 // The contract's shapes must stay assignable from the core's (a compile-time check).
 const _summaryFits: (s: ModelSummary) => ModelSummaryDto = (s) => s;
@@ -279,10 +280,11 @@ export function createService(o: ServiceOptions): Service {
   return {
     version: async () => version,
     listZoo: async () => zooList(),
-    listCriteria: async () => UI_CRITERIA,
+    listCriteria: async () => uiCriteria(),
+    modelFormats: async () => modelFormats(),
     openModel: async (req) => {
       const arg = req?.model?.trim();
-      if (!arg) throw new UserError('Give a model: zoo:<name> or a file path (.seprune, .onnx, model.json).');
+      if (!arg) throw new UserError(`Give a model: zoo:<name> or a file path (${modelFileNames()}).`);
       return open(arg);
     },
     openUploaded: (path, label) => open(path, label),

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { UserError } from '../model/errors.js';
-import { MODEL_EXTENSIONS, UPLOAD_LIMITS, type UploadHeader, type UploadLimits } from './contract.js';
+import { UPLOAD_LIMITS, type UploadHeader, type UploadLimits } from './contract.js';
+import { modelFileNames, modelReaders } from '../import/index.js';
 
 /** A refused upload: one sentence, with the HTTP status it answers. */
 export class UploadError extends UserError {
@@ -32,7 +33,7 @@ export interface StoredUpload {
 }
 
 const GiB = (n: number): string => (n >= 1 << 30 ? `${n / (1 << 30)} GiB` : `${Math.round(n / (1 << 20))} MiB`);
-const isModelName = (n: string): boolean => (MODEL_EXTENSIONS as readonly string[]).includes(extname(n).toLowerCase());
+const readerOf = (n: string) => modelReaders.find((r) => r.extensions.includes(extname(n).toLowerCase()));
 
 /** Checks one uploaded file name: a plain name, no folder parts, nothing hidden. */
 export function checkUploadName(name: unknown): string {
@@ -58,11 +59,11 @@ export function checkUploadHeader(h: unknown, limits: UploadLimits = UPLOAD_LIMI
     total += f.bytes;
   }
   if (total > limits.maxBytes) throw new UploadError(`The upload is ${GiB(total)}, over the ${GiB(limits.maxBytes)} limit; open the file by its path instead (Open…).`, 413);
-  const models = files.map((f, i) => (isModelName(f.name) ? i : -1)).filter((i) => i >= 0);
-  if (models.length === 0) throw new UploadError('The upload holds no model: choose a .seprune, .onnx or TF.js model.json file (with its weight files).');
+  const models = files.map((f, i) => (readerOf(f.name) ? i : -1)).filter((i) => i >= 0);
+  if (models.length === 0) throw new UploadError(`The upload holds no model: choose a ${modelFileNames()} file (with its weight files).`);
   if (models.length > 1) throw new UploadError(`Upload one model at a time (this upload holds ${models.map((i) => files[i].name).join(', ')}).`);
   const main = models[0];
-  if (files.length > 1 && extname(files[main].name).toLowerCase() !== '.json') {
+  if (files.length > 1 && !readerOf(files[main].name)?.companions?.length) {
     throw new UploadError(`${files[main].name} is a whole model on its own: upload it without other files.`);
   }
   return { files, main };

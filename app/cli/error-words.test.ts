@@ -5,9 +5,9 @@ import { checkInputShape } from '../data/input-shape.js';
 import { cliMessage } from './error-words.js';
 import { appMessage } from '../api/error-words.js';
 
-function shapeError(sample: number[], model: number[]): UserError {
+function shapeError(sample: number[], model: number[], who?: string): UserError {
   try {
-    checkInputShape(sample, model);
+    checkInputShape(sample, model, who);
   } catch (e) {
     return e as UserError;
   }
@@ -21,6 +21,7 @@ test('each host words a core error with its own remedy, and the app never names 
     [new CalibrationMissingError('The taylor criterion needs a gradient pass over calibration data', 'prune'), /; pass --data\.$/, /; choose calibration data first\.$/],
     [shapeError([28, 28, 1], [32, 32, 1]), /takes 32×32×1; try --pad 2 \(zero pixels, before Normalize\)/, /takes 32×32×1; add Pad\(2\) to the preprocessing pipeline/],
     [shapeError([28, 28, 1], [24, 24, 3]), /try --resize 24 --center-crop 24 .*; --channels 3\.$/, /add Resize\(24\) and CenterCrop\(24\) .*; set the channels to 3\.$/],
+    [shapeError([28, 28, 1], [32, 32, 1], 'b.onnx'), /^b\.onnx: Images are 28×28×1 after preprocessing but the model takes 32×32×1; try --pad 2 /, /^b\.onnx: Images are 28×28×1 .*; add Pad\(2\)/],
   ];
   for (const [e, cli, app] of cases) {
     assert.match(cliMessage(e), cli);

@@ -1,9 +1,11 @@
 /** Core errors in the CLI's words: the remedy named by its flag. */
-import { CalibrationMissingError, InputShapeError, OutputExistsError, UserError } from '../model/errors.js';
+import { CalibrationMissingError, CheckpointExistsError, InputShapeError, OutputExistsError, TrainingCancelled, UserError } from '../model/errors.js';
 import { LabelMismatchError } from '../data/label-map.js';
 
 export function cliMessage(e: UserError): string {
   if (e instanceof OutputExistsError) return `Output ${e.path} already exists; pass --force to replace it.`;
+  if (e instanceof CheckpointExistsError) return `${e.dir} already holds a checkpoint; pass --resume to continue from it or choose another checkpoint folder.`;
+  if (e instanceof TrainingCancelled && e.dir && e.lastCheckpoint !== undefined) return `${e.message.slice(0, -1)} with --resume.`;
   if (e instanceof CalibrationMissingError) {
     return e.step === 'export' ? `${e.what}: pass --calib <dataset> (or --data).` : `${e.what}; pass --data.`;
   }

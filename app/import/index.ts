@@ -1,9 +1,31 @@
 /**
  * The model readers `loadModel` (./load.ts) tries, in order; each is one format
- * (Netron-style `{ name, match, read }`).
+ * (Netron-style `{ name, extensions, match, read }`). Every list of model files derives from here.
  */
-import type { ModelReader } from './reader.js';
+import type { ModelFormat, ModelReader } from './reader.js';
+import { projectReader } from './project-reader.js';
 import { onnxReader } from './onnx/reader.js';
 import { tfjsReader } from './tfjs/reader.js';
 
-export const modelReaders: readonly ModelReader[] = [onnxReader, tfjsReader];
+export const modelReaders: ModelReader[] = [projectReader, onnxReader, tfjsReader];
+
+/** The formats as plain data, for the API and the desktop dialog. */
+export function modelFormats(): ModelFormat[] {
+  return modelReaders.map((r) => ({
+    name: r.name,
+    extensions: [...r.extensions],
+    ...(r.companions ? { companions: [...r.companions] } : {}),
+    ...(r.companionsNote ? { companionsNote: r.companionsNote } : {}),
+  }));
+}
+
+/** Every extension a model file may have. */
+export function modelExtensions(): string[] {
+  return [...new Set(modelReaders.flatMap((r) => r.extensions))];
+}
+
+/** The formats in a sentence's words: ".seprune, .onnx or TF.js model.json". */
+export function modelFileNames(or = 'or'): string {
+  const names = modelReaders.map((r) => r.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} ${or} ${names.at(-1)}` : (names[0] ?? '');
+}

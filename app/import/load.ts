@@ -4,19 +4,19 @@
  * project and a content hash that identifies the exact weights (statistics and exports record it).
  */
 import { readFileSync } from 'node:fs';
-import { extname, basename } from 'node:path';
+import { basename } from 'node:path';
 import { ModelError } from '../model/errors.js';
 import { buildZooModel } from '../model/zoo/index.js';
 import { trainedModelPath } from '../model/zoo/trained.js';
 import { decodeProject } from '../model/project-file.js';
-import type { LoadedModel, Project } from '../model/project.js';
+import type { LoadedModel } from '../model/project.js';
 import { graphHash } from '../model/graph-hash.js';
 import { validateGraph } from '../model/validate-graph.js';
 import { readRegular } from '../util/read-bounded.js';
 import { modelReaders as readers } from './index.js';
 
 export async function loadModel(arg: string): Promise<LoadedModel> {
-  if (!arg) throw new ModelError('No model given; pass a file (.seprune, .onnx, model.json) or zoo:<name>.');
+  if (!arg) throw new ModelError(`No model given; pass a file (${readers.map((r) => r.name).join(', ')}) or zoo:<name>.`);
   const trained = arg.startsWith('zoo:') ? trainedModelPath(arg.slice(4)) : undefined;
   if (trained) {
     const project = decodeProject(readFileSync(trained), `Trained model ${arg}`);
@@ -29,18 +29,9 @@ export async function loadModel(arg: string): Promise<LoadedModel> {
   }
   const bytes = await readRegular(arg, `Model file ${arg}`);
   const head = bytes.subarray(0, 64);
-  let project: Project;
-  if (extname(arg) === '.seprune' || new TextDecoder().decode(head.subarray(0, 8)) === 'SEPRUNE\0') {
-    project = decodeProject(bytes, `Model file ${basename(arg)}`);
-  } else {
-    const reader = readers.find((r) => r.match(arg, head));
-    if (!reader) {
-      throw new ModelError(
-        `Model file ${basename(arg)} is not a format this tool reads (.seprune${readers.map((r) => `, ${r.name}`).join('')}).`,
-      );
-    }
-    project = await reader.read(bytes, arg);
-    validateGraph(project.graph, `Model file ${basename(arg)}`);
-  }
+  const reader = readers.find((r) => r.match(arg, head));
+  if (!reader) throw new ModelError(`Model file ${basename(arg)} is not a format this tool reads (${readers.map((r) => r.name).join(', ')}).`);
+  const project = await reader.read(bytes, arg);
+  validateGraph(project.graph, `Model file ${basename(arg)}`);
   return { project, source: arg, hash: graphHash(project.graph) };
 }

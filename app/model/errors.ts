@@ -30,6 +30,26 @@ export class OutputExistsError extends UserError {
   }
 }
 
+/** A training run's checkpoint folder already holds a checkpoint and resuming was not asked for. */
+export class CheckpointExistsError extends UserError {
+  constructor(readonly dir: string) {
+    super(`${dir} already holds a checkpoint; resume from it or choose another checkpoint folder.`);
+    this.name = 'CheckpointExistsError';
+  }
+}
+
+/** Thrown when a run is cancelled; the last checkpoint (if any) is left as it was, in `dir`. */
+export class TrainingCancelled extends UserError {
+  constructor(
+    readonly epoch: number,
+    readonly lastCheckpoint: number | undefined,
+    readonly dir: string | undefined,
+  ) {
+    super(`Fine-tuning was cancelled during epoch ${epoch}` + (dir && lastCheckpoint !== undefined ? `; the checkpoint of epoch ${lastCheckpoint} in ${dir} can be resumed.` : '.'));
+    this.name = 'TrainingCancelled';
+  }
+}
+
 /** A step needs calibration images and none were given (`what` is the sentence without its remedy). */
 export class CalibrationMissingError extends UserError {
   constructor(readonly what: string, readonly step: 'export' | 'prune') {
@@ -41,14 +61,16 @@ export class CalibrationMissingError extends UserError {
 /**
  * The images' shape after preprocessing is not the model's input; `fix` holds the change that
  * would make them match when one is obvious (pad both sides by n, resize and crop to n, n channels).
+ * `who` names the model when a job holds several (compare).
  */
 export class InputShapeError extends UserError {
   constructor(
     readonly sample: readonly number[],
     readonly model: readonly number[],
     readonly fix: { pad?: number; resize?: number; channels?: number },
+    readonly who?: string,
   ) {
-    super(`Images are ${sample[0]}×${sample[1]}×${sample[2]} after preprocessing but the model takes ${model[0]}×${model[1]}×${model[2]}.`);
+    super(`${who ? `${who}: ` : ''}Images are ${sample[0]}×${sample[1]}×${sample[2]} after preprocessing but the model takes ${model[0]}×${model[1]}×${model[2]}.`);
     this.name = 'InputShapeError';
   }
 }

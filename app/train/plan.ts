@@ -61,22 +61,31 @@ export function epochOrder(p: TrainPlan, epoch: number): number[] {
   return epochRng(p.seed, epoch, 0).shuffle(p.all.slice()).slice(0, p.perEpoch);
 }
 
-export async function planTraining(g: Graph, ds: Dataset, o: TrainOptions): Promise<TrainPlan> {
+/**
+ * The run's numbers with their defaults, refused with a sentence when they cannot train: what
+ * planTraining checks, and what a host checks before it starts a job.
+ */
+export function checkTrainOptions(o: Pick<TrainOptions, 'epochs' | 'batchSize' | 'lr' | 'optimizer' | 'temperature' | 'alpha' | 'labelSmoothing'> & { teacher?: unknown }) {
   const optimizer = o.optimizer ?? 'sgd';
   const batchSize = o.batchSize ?? 32;
   const lr = o.lr ?? DEFAULT_LR[optimizer];
-  const weightDecay = o.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer];
-  const seed = o.seed ?? 0;
-  const augment = o.augment === undefined ? { flip: true, shift: 2 } : o.augment;
   const temperature = o.temperature ?? 4;
   const alpha = o.teacher ? (o.alpha ?? 0.5) : 0;
+  const labelSmoothing = o.labelSmoothing ?? 0;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new UserError(`Epochs must be a whole number ≥ 1, got ${o.epochs}.`);
   if (!Number.isInteger(batchSize) || batchSize < 2) throw new UserError(`Batch size must be a whole number ≥ 2 (batch norm needs two images), got ${batchSize}.`);
   if (!(lr > 0)) throw new UserError(`Learning rate must be > 0, got ${lr}.`);
   if (!(temperature > 0)) throw new UserError(`Temperature must be > 0, got ${temperature}.`);
   if (!(alpha >= 0 && alpha <= 1)) throw new UserError(`Distillation weight alpha must be in [0, 1], got ${alpha}.`);
-  const ls = o.labelSmoothing ?? 0;
-  if (!(ls >= 0 && ls < 1)) throw new UserError(`Label smoothing must be in [0, 1), got ${ls}.`);
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new UserError(`Label smoothing must be in [0, 1), got ${labelSmoothing}.`);
+  return { optimizer, batchSize, lr, temperature, alpha, labelSmoothing };
+}
+
+export async function planTraining(g: Graph, ds: Dataset, o: TrainOptions): Promise<TrainPlan> {
+  const { optimizer, batchSize, lr, temperature, alpha, labelSmoothing: ls } = checkTrainOptions(o);
+  const weightDecay = o.weightDecay ?? DEFAULT_WEIGHT_DECAY[optimizer];
+  const seed = o.seed ?? 0;
+  const augment = o.augment === undefined ? { flip: true, shift: 2 } : o.augment;
   if (ds.sampleShape.join(',') !== g.inputs[0].shape.join(',')) {
     throw new UserError(`Images are ${ds.sampleShape.join('×')} but the model takes ${g.inputs[0].shape.join('×')}.`);
   }

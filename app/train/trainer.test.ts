@@ -17,6 +17,7 @@ import { forward } from '../engine/executor.js';
 import { memoryDataset } from './memory-dataset.js';
 import { QUAD_H, QUAD_W, quadrantImages, weightsOf } from './test-support.js';
 import { train, TrainingCancelled } from './trainer.js';
+import { CheckpointExistsError } from '../model/errors.js';
 import { reestimateBn } from './bn.js';
 import { CHECKPOINT_JSON } from './checkpoint.js';
 
@@ -111,7 +112,7 @@ test('cancel mid-epoch keeps the last checkpoint and the input file; resume matc
   assert.equal(ck.project.graph.nodes.length, g.nodes.length, 'the checkpoint loads as a model');
   assert.ok(!existsSync(join(dir, 'epoch-2.seprune')), 'no partial epoch-2 checkpoint');
 
-  await assert.rejects(train(g, ds, { ...base, checkpointDir: dir }), /--resume/, 'an existing checkpoint is not overwritten without resume');
+  await assert.rejects(train(g, ds, { ...base, checkpointDir: dir }), (e) => e instanceof CheckpointExistsError && e.dir === dir, 'an existing checkpoint is not overwritten without resume');
   await assert.rejects(train(g, ds, { ...base, seed: 8, checkpointDir: dir, resume: true }), /seed/, 'resume with other settings is refused');
 
   const resumed = await train(g, ds, { ...base, checkpointDir: dir, resume: true });

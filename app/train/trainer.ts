@@ -10,7 +10,7 @@
  */
 import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
-import { UserError } from '../model/errors.js';
+import { CheckpointExistsError, TrainingCancelled, UserError } from '../model/errors.js';
 import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
 import { createParams, writeBack, type ParamStore } from '../engine/params.js';
 import { createOptimizer } from './optimizers.js';
@@ -34,20 +34,7 @@ import type { TrainOptions, TrainResult } from './options.js';
  */
 export const MIN_SHARD = 16;
 
-/** Thrown when the signal aborts a run; the last checkpoint (if any) is left as it was. */
-export class TrainingCancelled extends UserError {
-  constructor(
-    readonly epoch: number,
-    readonly lastCheckpoint: number | undefined,
-    dir: string | undefined,
-  ) {
-    super(
-      `Fine-tuning was cancelled during epoch ${epoch}` +
-        (dir && lastCheckpoint !== undefined ? `; the checkpoint of epoch ${lastCheckpoint} in ${dir} can be resumed with --resume.` : '.'),
-    );
-    this.name = 'TrainingCancelled';
-  }
-}
+export { TrainingCancelled } from '../model/errors.js';
 
 /** A structural fingerprint: node names, kinds, wiring and attributes (not weights). */
 function structure(g: Graph): string {
@@ -67,7 +54,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
   let history: EpochSummary[] = [];
   let resumed: ReturnType<typeof loadCheckpoint> | undefined;
   if (dir && checkpointExists(dir)) {
-    if (!o.resume) throw new UserError(`${dir} already holds a checkpoint; pass --resume to continue from it or choose another checkpoint folder.`);
+    if (!o.resume) throw new CheckpointExistsError(dir);
     resumed = loadCheckpoint(dir);
     const mc = resumed.meta.config;
     if (structure(resumed.graph) !== structure(g)) throw new UserError(`The checkpoint in ${dir} is of a different model than the one given.`);

@@ -17,7 +17,8 @@ import { taylor } from './taylor.js';
 export type { Criterion, CriterionNeeds, ChannelMeasures, ImportanceContext } from './types.js';
 export { needsData } from './types.js';
 
-export const CRITERIA: readonly Criterion[] = [
+/** The criteria, in the order help and the app list them: a new one is one file plus one line here. */
+export const CRITERIA: Criterion[] = [
   seMean,
   seMeanNorm,
   seMagnitude,
@@ -28,14 +29,14 @@ export const CRITERIA: readonly Criterion[] = [
   random,
 ];
 
-export const CRITERION_NAMES = CRITERIA.map((c) => c.name);
+export const criterionNames = (): string[] => CRITERIA.map((c) => c.name);
 
 const ALIASES: Record<string, string> = { 'se-mean×norm': 'se-mean-norm', 'se-mean*norm': 'se-mean-norm', 'se-mean-x-norm': 'se-mean-norm' };
 
 export function criterion(name: string): Criterion {
   const key = ALIASES[name] ?? name;
   const c = CRITERIA.find((x) => x.name === key);
-  if (!c) throw new UserError(`Unknown importance criterion "${name}"; known: ${CRITERION_NAMES.join(', ')}, auto.`);
+  if (!c) throw new UserError(`Unknown importance criterion "${name}"; known: ${criterionNames().join(', ')}, auto.`);
   return c;
 }
 

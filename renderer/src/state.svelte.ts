@@ -12,6 +12,7 @@ import {
   type JobKind,
   type JobQueued,
   type JobResults,
+  type ModelFormatDto,
   type ModelInfo,
   type PlanPreview,
   type PreprocessPreviewDto,
@@ -22,6 +23,7 @@ import {
   type ZooListItem,
 } from '../../app/api/contract.js';
 import { getApi, readableError, uploadModel } from './api.js';
+import { formatsInWords, isModelFile } from './model-formats.js';
 
 export type View = 'start' | 'model' | 'importance' | 'prune' | 'finetune' | 'compare' | 'export';
 
@@ -39,6 +41,8 @@ export const ui = $state({
   version: '',
   zoo: null as ZooListItem[] | null,
   criteria: [] as string[],
+  /** The model formats the API reads (every list of model files is made from them). */
+  modelFormats: [] as ModelFormatDto[],
   model: null as ModelInfo | null,
   /** Every model of the session, in the order it was opened or made (what Compare offers). */
   models: [] as ModelInfo[],
@@ -150,6 +154,7 @@ export async function loadStart(): Promise<void> {
     ui.error = `Could not load the model zoo: ${readableError(e)}`;
   }
   api.listCriteria().then((c) => (ui.criteria = c), () => (ui.criteria = [PRUNE_DEFAULTS.criterion]));
+  api.modelFormats().then((f) => (ui.modelFormats = f), () => (ui.modelFormats = []));
   void loadRecent();
 }
 
@@ -224,7 +229,7 @@ export function openModel(spec: string): Promise<void> {
   });
 }
 
-const isModelName = (n: string): boolean => /\.(seprune|onnx|json)$/i.test(n);
+const isModelName = (n: string): boolean => isModelFile(ui.modelFormats, n);
 
 /**
  * Opens files the user dropped or picked with a file input: by their paths on the desktop, else
@@ -238,7 +243,7 @@ export function openFiles(files: File[]): Promise<void> {
     if (models.length !== 1) {
       throw new Error(
         models.length === 0
-          ? 'Drop or choose a model: a .seprune or .onnx file, or a TF.js model.json with its weight files.'
+          ? `Drop or choose a model: ${formatsInWords(ui.modelFormats)}.`
           : `Open one model at a time (you chose ${models.map((f) => f.name).join(', ')}).`,
       );
     }

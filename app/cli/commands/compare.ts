@@ -10,11 +10,10 @@ import type { LoadedModel } from '../../model/project.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable, writeFileAtomic } from '../../util/atomic-write.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
-import { checkInputShape } from '../../data/input-shape.js';
-import { cliMessage } from '../error-words.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
-import { compareModels, modelFileBytes } from '../../eval/compare.js';
+import { modelFileBytes } from '../../eval/compare.js';
+import { compareOn } from '../../workflows/compare.js';
 import { formatBytes, renderCompareHtml } from '../../eval/report-html.js';
 import { signed, signedMs, signedPoints } from '../../eval/deltas.js';
 import { fmtCount, pct, table } from '../format.js';
@@ -45,16 +44,9 @@ export const compareCommand: CommandSpec = {
     for (const a of args) models.push(await loadModel(a));
     const d = parseDataOptions(ctx, models[0], { required: true, defaultSplit: 'test' })!;
     const ds = await openCommandDataset(ctx, d);
-    for (const m of models) {
-      try {
-        checkInputShape(ds.sampleShape, m.project.graph.inputs[0].shape);
-      } catch (e) {
-        throw e instanceof UserError ? new UserError(`${m.source}: ${cliMessage(e)}`) : e;
-      }
-    }
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
-    const r = await compareModels(
+    const r = await compareOn(
       models.map((m) => ({ label: m.source, graph: m.project.graph, fileBytes: modelFileBytes(m) })),
       ds,
       indices,

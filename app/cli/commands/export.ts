@@ -11,38 +11,23 @@ import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } f
 import { sampleIndices } from '../../data/index.js';
 import { UserError } from '../../model/errors.js';
 import { pct } from '../format.js';
-import { exportModel } from '../../../export/export-model.js';
-import { findExporter } from '../../../export/registry.js';
-import { checkOutput } from '../../../export/write-output.js';
+import { exportFormatNames } from '../../../export/registry.js';
+import { checkExportTargets, exportTargets, needsCalibration } from '../../workflows/export.js';
 import { exportMetadata } from '../../../export/metadata.js';
-import type { CalibBatch, CalibMethod } from '../../../export/types.js';
+import type { CalibMethod } from '../../../export/types.js';
 import type { EvalBatch } from '../../../export/verify/measure.js';
+import { readImages, type ReadImages } from '../../workflows/read-images.js';
 
 /** Calibration images when --limit is not given. */
 const DEFAULT_CALIB_LIMIT = 500;
-const BATCH = 64;
 
-interface Loaded {
-  batches: EvalBatch[];
-  /** Which images were read (equal for two loads of the same images), and how they are named. */
-  images: string;
-  source: string;
-  split: string;
-}
-
-async function loadBatches(ctx: CommandContext, d: ParsedData, limit: number | undefined, what: string): Promise<Loaded> {
+async function loadBatches(ctx: CommandContext, d: ParsedData, limit: number | undefined, what: string): Promise<ReadImages> {
   const ds = await openCommandDataset(ctx, d, what);
   const indices = sampleIndices(await ds.labels(), limit, d.seed);
   ctx.log(`${what}: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
-  const out: EvalBatch[] = [];
-  let done = 0;
-  for await (const b of ds.batches(indices, BATCH)) {
-    if (b.y.length) out.push({ x: b.x, y: b.y, n: b.y.length });
-    done += b.y.length + b.skipped.length;
-    ctx.progress.update(`reading ${what} images`, done, indices.length);
-  }
+  const read = await readImages(ds, indices, ctx.progress, `reading ${what} images`);
   ctx.progress.done();
-  return { batches: out, images: ds.images ?? `${ds.source}#${ds.split}`, source: ds.source, split: ds.split };
+  return read;
 }
 
 export const exportCommand: CommandSpec = {
@@ -50,7 +35,7 @@ export const exportCommand: CommandSpec = {
   summary: 'Export for mobile and web (ONNX, TFLite, TF.js; fp32, fp16, int8) and verify the written file in an independent runtime.',
   options: {
     ...DATA_OPTIONS,
-    format: { type: 'string', value: 'onnx|tflite|tfjs|pytorch', description: 'Output format.' },
+    format: { type: 'string', value: exportFormatNames().join('|'), description: 'Output format.' },
     quant: { type: 'string', value: 'fp32|fp16|int8', description: 'Precision.', default: 'fp32' },
     opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
     'hard-swish': { type: 'string', value: 'op|decompose', description: 'TFLite: hard-swish as the HARD_SWISH op, or as ADD, MUL, MUL (XNNPACK runs those in int8, HARD_SWISH in fp32 only).', default: 'op' },
@@ -71,7 +56,7 @@ export const exportCommand: CommandSpec = {
   ],
   async run(ctx) {
     const format = str(ctx, 'format');
-    if (!format) throw new UserError('Pass --format onnx, tflite, tfjs or pytorch.');
+    if (!format) throw new UserError(`Pass --format ${exportFormatNames().join(', ')}.`);
     const out = str(ctx, 'out');
     if (!out) throw new UserError('Pass --out <path> for the exported model.');
     const quant = str(ctx, 'quant') ?? 'fp32';
@@ -85,21 +70,16 @@ export const exportCommand: CommandSpec = {
     const verify = ctx.values['no-verify'] !== true;
 
     // Fail on a bad format or output before reading any images.
-    const exporter = findExporter(format, quant);
-    checkOutput(out, exporter.output, { force: ctx.values.force === true, protect: [ctx.positionals[0]] });
+    const targets = [{ format, quant, out }];
+    checkExportTargets(targets, { force: ctx.values.force === true, protect: [ctx.positionals[0]] });
     const m = await loadModel(ctx.positionals[0]);
     const data = parseDataOptions(ctx, m, { required: false, defaultSplit: 'test' });
     const calibGiven = str(ctx, 'calib') !== undefined;
     const calibOpts = parseDataOptions(ctx, m, { required: false, defaultSplit: 'train', flag: 'calib', splitFlag: 'calib-split' }) ?? (data ? { ...data, split: 'train' as const } : undefined);
-    let calib: (() => AsyncIterable<CalibBatch>) | undefined;
-    let calibLoaded: Loaded | undefined;
-    if (quant === 'int8') {
+    let calibLoaded: ReadImages | undefined;
+    if (needsCalibration(targets)) {
       if (!calibOpts) throw new UserError('int8 export needs calibration images: pass --calib <dataset> (or --data <dataset>, whose train split is used).');
-      const loaded = await loadBatches(ctx, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
-      calibLoaded = loaded;
-      calib = async function* () {
-        yield* loaded.batches;
-      };
+      calibLoaded = await loadBatches(ctx, calibOpts, calibOpts.limit ?? DEFAULT_CALIB_LIMIT, 'calibration');
     }
     const verifyLoaded = verify && data ? await loadBatches(ctx, data, data.limit, 'verification') : undefined;
     const verifyData = verifyLoaded?.batches;
@@ -112,22 +92,18 @@ export const exportCommand: CommandSpec = {
     const probe = verify && !data ? [probeBatch(m.project.graph.inputs[0].shape, 8)] : undefined;
 
     const baseline = verify && ctx.values['no-baseline'] !== true ? await loadBaseline(ctx, m) : undefined;
-    const r = await exportModel({
+    const [r] = await exportTargets({
       graph: m.project.graph,
-      format,
-      quant: quant as 'fp32',
       meta: exportMetadata(m),
-      opset,
-      hardSwish,
-      calib,
-      calibMethod: method as CalibMethod,
-      gateAware: ctx.values['no-gate-aware'] !== true,
-      out,
+      targets,
       force: ctx.values.force === true,
       protect: [ctx.positionals[0]],
+      writer: { opset, hardSwish, calibMethod: method as CalibMethod, gateAware: ctx.values['no-gate-aware'] !== true },
+      ...(calibLoaded ? { calib: calibLoaded.batches } : {}),
       verify,
-      verifyData: verifyData ?? probe,
+      ...(verifyData ?? probe ? { verifyData: verifyData ?? probe } : {}),
       ...(baseline ? { baseline } : {}),
+      progress: ctx.progress,
     });
     const lines = [`wrote ${r.file} (${r.format} ${r.quant}, ${r.bytes} bytes)`, ...r.notes.map((n) => `  ${n}`)];
     for (const v of r.verifyAll) {

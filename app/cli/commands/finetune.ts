@@ -16,11 +16,10 @@ import { checkWritable, checkWritableFolder } from '../../util/atomic-write.js';
 import { resumeFoundNothing } from '../resume-check.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } from '../data-options.js';
 import { sampleIndices } from '../../data/index.js';
-import { borderValue } from '../../data/transform.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
-import { evaluate } from '../../eval/evaluate.js';
-import { train, autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
-import { chooseEngine, ENGINE_CHOICES, trainTorch, writeJob, readJob, jobPath, jobResult, PROGRESS_FILE, RESULT_FILE, type EngineChoice, type TorchRunInfo } from '../../train/torch/index.js';
+import { augmentFor, evaluateTrained, trainOn } from '../../workflows/finetune.js';
+import { autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
+import { chooseEngine, ENGINE_CHOICES, writeJob, readJob, jobPath, jobResult, PROGRESS_FILE, RESULT_FILE, type EngineChoice, type TorchRunInfo } from '../../train/torch/index.js';
 import { decodeProject } from '../../model/project-file.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -160,12 +159,10 @@ export const finetuneCommand: CommandSpec = {
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (train), ${indices.length} of ${ds.size} images`);
 
-    // Shifted-in borders get the value the pipeline's own padding (or a black pixel) has.
-    const fill = borderValue(d.preprocess);
     const trainOptions = {
       ...opts,
       lr: opts.lr,
-      augment: { flip: ctx.values['no-flip'] !== true, shift, fill },
+      augment: augmentFor(d.preprocess, { flip: ctx.values['no-flip'] !== true, shift }),
       ...(teacher ? { teacher: teacher.project.graph } : {}),
       seed: d.seed,
       indices,
@@ -224,10 +221,9 @@ export const finetuneCommand: CommandSpec = {
     };
     let r: TrainResult & Partial<TorchRunInfo>;
     try {
-      r =
-        dec.engine === 'torch'
-          ? await trainTorch(g, ds, { ...trainOptions, ...callbacks, ...torchSettings, device: dec.device, python: dec.python!.python, devices })
-          : await train(g, ds, { ...trainOptions, ...callbacks, workers });
+      const { device: _asked, ...torch } = torchSettings;
+      void _asked; // the engine decision holds the device
+      r = await trainOn({ graph: g, ds, options: { ...trainOptions, ...callbacks }, engine: dec, torch: { ...torch, devices }, workers });
     } finally {
       process.off('SIGINT', onSigint);
     }
@@ -262,7 +258,7 @@ async function finish(
   const { m, r, d, out } = a;
   const test = await openCommandDataset(ctx, { ...d, split: 'test' }, 'evaluation');
   const testIdx = sampleIndices(await test.labels(), a.evalLimit, d.seed);
-  const ev = await evaluate(r.graph, test, testIdx, { progress: ctx.progress });
+  const ev = await evaluateTrained(r.graph, test, testIdx, ctx.progress);
   ctx.progress.done();
 
   const { stats: _stale, ...rest } = m.project;

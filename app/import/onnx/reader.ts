@@ -5,6 +5,7 @@ import { onnxToGraph } from './import.js';
 
 export const onnxReader: ModelReader = {
   name: '.onnx',
+  extensions: ['.onnx'],
   match(path, head) {
     if (extname(path).toLowerCase() === '.onnx') return true;
     // ModelProto usually starts with ir_version (field 1, varint): 0x08.

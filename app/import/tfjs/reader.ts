@@ -82,7 +82,10 @@ export function tfjsToGraph(bytes: Uint8Array, path: string, readFile: (p: strin
 }
 
 export const tfjsReader: ModelReader = {
-  name: 'model.json',
+  name: 'TF.js model.json',
+  extensions: ['.json'],
+  companions: ['.bin'],
+  companionsNote: 'its weight files',
   match(path, head) {
     if (!path.toLowerCase().endsWith('.json')) return false;
     const text = new TextDecoder().decode(head);

@@ -16,7 +16,7 @@ import type { Graph } from '../../model/ir.js';
 import type { Dataset } from '../../data/types.js';
 import { decodeProject } from '../../model/project-file.js';
 import { UserError } from '../../model/errors.js';
-import { TrainingCancelled } from '../trainer.js';
+import { TrainingCancelled } from '../../model/errors.js';
 import type { TrainOptions, TrainResult, TrainProgress } from '../options.js';
 import type { EpochSummary } from '../checkpoint.js';
 import { writeJob, readJob, jobPath, type TorchJobSettings, RESULT_FILE } from './job.js';
