@@ -22,3 +22,9 @@ export function formatsInWords(formats: readonly ModelFormatDto[]): string {
   const list = items.length > 1 ? `${items.slice(0, -1).join(', ')}, or ${items.at(-1)}` : items[0];
   return list.startsWith('a ') ? list : `a ${list}`;
 }
+
+/** ".seprune, .onnx or TF.js model.json": the names alone. */
+export function namesInWords(formats: readonly ModelFormatDto[]): string {
+  const names = formats.map((f) => f.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'model');
+}

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import './throwaway/register.js';
 import { createService } from '../../app/api/service.js';
 import { checkUploadHeader } from '../../app/api/upload.js';
-import { acceptOf, formatsInWords, isModelFile } from '../../renderer/src/model-formats.js';
+import { acceptOf, formatsInWords, isModelFile, namesInWords } from '../../renderer/src/model-formats.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REGISTER = join(ROOT, 'test/architecture/throwaway/register.ts');
@@ -72,6 +72,7 @@ test('the API, its file browser and upload check, and the page\'s lists include 
     assert.equal(acceptOf(formats), '.seprune,.onnx,.json,.bin,.toy');
     assert.ok(isModelFile(formats, 'M.TOY') && !isModelFile(formats, 'weights.bin'));
     assert.equal(formatsInWords(formats), 'a .seprune, .onnx, a TF.js model.json with its weight files, or .toy');
+    assert.equal(namesInWords(formats), '.seprune, .onnx, TF.js model.json or .toy');
   } finally {
     service.close();
     rmSync(dir, { recursive: true, force: true });
