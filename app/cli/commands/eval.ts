@@ -4,9 +4,7 @@ import { loadModel } from '../../import/load.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
-import { createInference } from '../../engine/inference.js';
-import { evaluateOn, measureLatency } from '../../eval/evaluate.js';
-import { logitCount } from '../../model/shapes.js';
+import { evaluateModel } from '../../workflows/evaluate.js';
 import { pct, table } from '../format.js';
 
 export const evalCommand: CommandSpec = {
@@ -25,36 +23,30 @@ export const evalCommand: CommandSpec = {
     const ds = await openCommandDataset(ctx, d);
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
-    const inf = await createInference(m.project.graph, { engine: engineChoice(ctx) });
-    try {
-      const r = await evaluateOn(inf, ds, indices, { logits: logitCount(m.project.graph), progress: ctx.progress });
-      const latency = ctx.values['no-latency'] ? [] : await measureLatency(inf, m.project.graph.inputs[0].shape);
-      const json = {
-        model: m.source,
-        engine: inf.engine,
-        ...(inf.note ? { note: inf.note } : {}),
-        data: { name: ds.name, source: ds.source, split: ds.split },
-        n: r.n,
-        top1: r.top1,
-        top5: r.top5,
-        meanLoss: r.meanLoss,
-        perClass: r.perClass.map((c) => ({ ...c, name: ds.classes[c.label] ?? String(c.label) })),
-        confusion: r.confusion,
-        skipped: r.run.skipped,
-        imagesPerSecond: r.run.imagesPerSecond,
-        latency,
-      };
-      const text = [
-        `engine: ${inf.engine}${inf.note ? ` (${inf.note})` : ''}; ${r.n} images${r.run.skipped.length ? `, ${r.run.skipped.length} skipped` : ''}`,
-        ...r.run.skipped.slice(0, 10).map((s) => `  skipped ${s.id}: ${s.reason}`),
-        `top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  mean loss ${r.meanLoss.toFixed(4)}`,
-        ...latency.map((l) => `latency batch ${l.batch}: ${l.msPerImage.toFixed(3)} ms/image (median of ${l.runs})`),
-        '',
-        table(json.perClass.map((c) => [c.name, c.n, pct(c.top1)]), ['class', 'images', 'top-1']),
-      ].join('\n');
-      return { json, text };
-    } finally {
-      await inf.release();
-    }
+    const { engine, note, result: r, latency } = await evaluateModel(m.project.graph, ds, indices, { engine: engineChoice(ctx), latency: !ctx.values['no-latency'], progress: ctx.progress });
+    const json = {
+      model: m.source,
+      engine,
+      ...(note ? { note } : {}),
+      data: { name: ds.name, source: ds.source, split: ds.split },
+      n: r.n,
+      top1: r.top1,
+      top5: r.top5,
+      meanLoss: r.meanLoss,
+      perClass: r.perClass.map((c) => ({ ...c, name: ds.classes[c.label] ?? String(c.label) })),
+      confusion: r.confusion,
+      skipped: r.run.skipped,
+      imagesPerSecond: r.run.imagesPerSecond,
+      latency,
+    };
+    const text = [
+      `engine: ${engine}${note ? ` (${note})` : ''}; ${r.n} images${r.run.skipped.length ? `, ${r.run.skipped.length} skipped` : ''}`,
+      ...r.run.skipped.slice(0, 10).map((s) => `  skipped ${s.id}: ${s.reason}`),
+      `top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  mean loss ${r.meanLoss.toFixed(4)}`,
+      ...latency.map((l) => `latency batch ${l.batch}: ${l.msPerImage.toFixed(3)} ms/image (median of ${l.runs})`),
+      '',
+      table(json.perClass.map((c) => [c.name, c.n, pct(c.top1)]), ['class', 'images', 'top-1']),
+    ].join('\n');
+    return { json, text };
   },
 };

@@ -1,0 +1,29 @@
+/**
+ * The evaluation job: top-1/top-5, per-class accuracy, confusion, mean loss on the chosen images
+ * and CPU latency at batch 1 and 32, in the inference engine asked for (onnxruntime or tfjs).
+ * `seprune eval` words it; a host that evaluates calls the same.
+ */
+import type { Graph } from '../model/ir.js';
+import type { Dataset } from '../data/types.js';
+import type { Progress } from '../util/progress.js';
+import { logitCount } from '../model/shapes.js';
+import { createInference, type EngineName, type InferenceOptions } from '../engine/inference.js';
+import { evaluateOn, measureLatency, type Latency } from '../eval/evaluate.js';
+
+export interface Evaluation {
+  engine: EngineName;
+  note?: string;
+  result: Awaited<ReturnType<typeof evaluateOn>>;
+  latency: Latency[];
+}
+
+export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[], o: { engine?: InferenceOptions['engine']; latency: boolean; progress?: Progress }): Promise<Evaluation> {
+  const inf = await createInference(graph, { engine: o.engine ?? 'auto' });
+  try {
+    const result = await evaluateOn(inf, ds, indices, { logits: logitCount(graph), ...(o.progress ? { progress: o.progress } : {}) });
+    const latency = o.latency ? await measureLatency(inf, graph.inputs[0].shape) : [];
+    return { engine: inf.engine, ...(inf.note ? { note: inf.note } : {}), result, latency };
+  } finally {
+    await inf.release();
+  }
+}
