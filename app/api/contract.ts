@@ -404,7 +404,7 @@ export interface FinetuneRequest {
   /** Test images to measure the result on. */
   evalLimit: number;
   /** Training engine (default auto: torch when present, else tfjs). */
-  engine?: 'auto' | 'torch' | 'tfjs';
+  engine?: string;
   /** Torch device: auto, cpu, cuda, cuda:N or mps (default auto). */
   device?: string;
 }

@@ -13,7 +13,7 @@ import { compareOn } from '../workflows/compare.js';
 import { chooseBackend } from '../engine/backend.js';
 import { autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
 import { checkTrainOptions } from '../train/plan.js';
-import { chooseEngine, ENGINE_CHOICES } from '../train/torch/index.js';
+import { chooseEngine, engineChoices } from '../train/torch/index.js';
 import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
 import { modelExtensions } from '../import/index.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
@@ -95,7 +95,7 @@ export function checkFinetune(req: FinetuneRequest): void {
   if (req.lr !== null && !Number.isFinite(req.lr)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
   checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}) });
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
-  if (req.engine !== undefined && !ENGINE_CHOICES.includes(req.engine)) throw new UserError(`The training engine must be ${ENGINE_CHOICES.join(', ')}.`);
+  if (req.engine !== undefined && !engineChoices().includes(req.engine)) throw new UserError(`The training engine must be ${engineChoices().join(', ')}.`);
   if (req.device !== undefined && !/^(auto|cpu|mps|cuda(:\d+)?)$/.test(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
 }
 

@@ -9,34 +9,19 @@ import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';
 import { borderValue } from '../data/transform.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
-import { train } from '../train/trainer.js';
-import type { TrainOptions, TrainResult } from '../train/options.js';
+import type { TrainResult } from '../train/options.js';
+import { engineNamed, type TrainWork } from '../train/engines/index.js';
 import type { AugmentOptions } from '../train/augment.js';
-import { trainTorch, type EngineDecision, type TorchRunInfo } from '../train/torch/index.js';
-import type { TorchJobSettings } from '../train/torch/job.js';
+import type { TorchRunInfo } from '../train/torch/index.js';
 
 /** Flips and shifts, the shifted-in border filled with the value the pipeline's own padding (or a black pixel) has. */
 export function augmentFor(pre: Preprocessing, o: { flip: boolean; shift: number }): AugmentOptions {
   return { flip: o.flip, shift: o.shift, fill: borderValue(pre) };
 }
 
-export interface TrainWork {
-  graph: Graph;
-  ds: Dataset;
-  options: TrainOptions;
-  engine: EngineDecision;
-  /** Torch engine settings (device from `engine`); DDP processes in `devices`. */
-  torch?: Omit<TorchJobSettings, 'device'> & { devices?: number };
-  /** Data-parallel worker threads of the tfjs engine. */
-  workers: number;
-}
-
-/** Trains on the chosen engine. */
+/** Trains on the engine chosen (app/train/engines). */
 export function trainOn(w: TrainWork): Promise<TrainResult & Partial<TorchRunInfo>> {
-  if (w.engine.engine === 'torch') {
-    return trainTorch(w.graph, w.ds, { ...w.options, ...w.torch, device: w.engine.device, python: w.engine.python!.python });
-  }
-  return train(w.graph, w.ds, { ...w.options, workers: w.workers });
+  return engineNamed(w.engine.engine).train(w);
 }
 
 /** Top-1 of the trained graph on the test images; `label` renames the progress steps. */

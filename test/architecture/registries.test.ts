@@ -1,6 +1,6 @@
 /**
- * A format, an exporter and a criterion are each one file plus one registry line: the throwaway
- * ones in ./throwaway/ (registered by ./throwaway/register.ts, the only line each needs) show up
+ * A format, an exporter, a criterion and a training engine are each one file plus one registry
+ * line: the throwaway ones in ./throwaway/ (registered by ./throwaway/register.ts, the only line each needs) show up
  * in the CLI's help and work there, in the API's lists, its file browser and upload check, and in
  * the lists the page makes from the API (accept, drop check, the sentence naming model files).
  */
@@ -23,13 +23,14 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the CLI lists the throwaway reader, exporter and criterion in its help and uses each', { timeout: 300_000 }, () => {
+test('the CLI lists the throwaway reader, exporter, criterion and engine in its help and uses each', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'seprune-registry-'));
   try {
     assert.match(cli('--help').stdout, /Models: a file \(\.seprune, \.onnx, TF\.js model\.json, \.toy\)/);
     assert.match(cli('inspect', '--help').stdout, /\.toy\) or zoo:<name>/);
     assert.match(cli('export', '--help').stdout, /--format onnx\|tfjs\|tflite\|pytorch\|toyfmt/);
     assert.match(cli('prune', '--help').stdout, /toy-index \(the channel index \(a test criterion\)\)/);
+    assert.match(cli('finetune', '--help').stdout, /--engine auto\|torch\|tfjs\|toy-engine/);
 
     const model = join(dir, 'm.toy');
     writeFileSync(model, 'se-resnet-demo\n');
@@ -49,6 +50,12 @@ test('the CLI lists the throwaway reader, exporter and criterion in its help and
     assert.equal(verify.runtime, 'toy executor');
     assert.equal(verify.agreement, 1);
     assert.ok(existsSync(out));
+    const tuned = join(dir, 't.seprune');
+    const ft = cli('finetune', pruned, '--engine', 'toy-engine', '--data', 'fashion-mnist', '--limit', '32', '--batch', '16', '--epochs', '1', '--eval-limit', '20', '--workers', '0', '--out', tuned, '--json');
+    assert.equal(ft.status, 0, ft.stderr);
+    const tj = JSON.parse(ft.stdout) as { engine: string; engineWhy: string; epochs: number };
+    assert.deepEqual([tj.engine, tj.engineWhy, tj.epochs], ['toy-engine', 'asked for with --engine toy-engine', 1]);
+    assert.ok(existsSync(tuned));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,7 +19,7 @@ import { sampleIndices } from '../../data/index.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
 import { augmentFor, evaluateTrained, trainOn } from '../../workflows/finetune.js';
 import { autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
-import { chooseEngine, ENGINE_CHOICES, writeJob, readJob, jobPath, jobResult, PROGRESS_FILE, RESULT_FILE, type EngineChoice, type TorchRunInfo } from '../../train/torch/index.js';
+import { chooseEngine, engineChoices, writeJob, readJob, jobPath, jobResult, PROGRESS_FILE, RESULT_FILE, type EngineChoice, type TorchRunInfo } from '../../train/torch/index.js';
 import { decodeProject } from '../../model/project-file.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -86,7 +86,7 @@ export const finetuneCommand: CommandSpec = {
     backend: { type: 'string', value: BACKEND_NAMES.join('|'), description: 'Try this tfjs backend first (default: the fastest present).' },
     workers: { type: 'string', value: 'N|auto', description: 'Worker threads that each train on a share of every batch on the cpu backend (auto: one per idle core, at most 3; 0: none).', default: 'auto' },
     'eval-limit': { type: 'string', value: 'N', description: 'Evaluate on N test images (default: all).' },
-    engine: { type: 'string', value: ENGINE_CHOICES.join('|'), description: 'Training engine (auto: PyTorch when a Python with torch is found — $SEPRUNE_PYTHON, else python3, python, /usr/bin/python3 — else the built-in tfjs engine).', default: 'auto' },
+    engine: { type: 'string', value: engineChoices().join('|'), description: 'Training engine (auto: PyTorch when a Python with torch is found — $SEPRUNE_PYTHON, else python3, python, /usr/bin/python3 — else the built-in tfjs engine).', default: 'auto' },
     device: { type: 'string', value: 'auto|cuda[:N]|mps|cpu', description: 'Torch device (auto: CUDA, then MPS, then CPU).', default: 'auto' },
     devices: { type: 'string', value: 'N', description: 'Torch: train data-parallel in N processes through torchrun (DDP; one per GPU).', default: '1' },
     threads: { type: 'string', value: 'N', description: 'Torch: CPU threads (torch.set_num_threads; default: every core, shared by --devices).' },
@@ -148,7 +148,7 @@ export const finetuneCommand: CommandSpec = {
     // A job folder is for PyTorch by definition; it may be run elsewhere, so no local torch is needed.
     const decision = jobDir
       ? undefined
-      : chooseEngine(oneOf<EngineChoice>(ctx, 'engine', ENGINE_CHOICES, 'auto'), str(ctx, 'device') ?? 'auto');
+      : chooseEngine(oneOf<EngineChoice>(ctx, 'engine', engineChoices(), 'auto'), str(ctx, 'device') ?? 'auto');
     if (decision && decision.engine === 'tfjs' && devices > 1) throw new UserError(`--devices ${devices} needs the torch engine (${decision.notUsed[0]?.reason}).`);
 
     const m = await loadModel(modelArg);

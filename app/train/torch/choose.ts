@@ -1,22 +1,27 @@
 /**
- * Which training engine runs, on which device, and why not the others: `--engine auto` takes
- * torch when a Python with torch is found (python.ts), else the built-in tfjs engine; `torch`
- * insists (a missing torch is one sentence); `tfjs` never starts Python. The device is checked
- * against what the probe saw, so a `--device cuda` on a machine without CUDA fails before any
- * data is written.
+ * Which training engine runs, on which device, and why not the others. `--engine auto` takes the
+ * first engine of the registry (app/train/engines: torch when a Python with torch is found, else
+ * the built-in tfjs engine) whose probe says it can run; a named engine insists (a missing torch
+ * is one sentence), and only its own probe runs (`tfjs` never starts Python). The device is
+ * checked against what the probe saw, so a `--device cuda` on a machine without CUDA fails before
+ * any data is written.
  */
 import { UserError } from '../../model/errors.js';
 import { findTorchPython, noTorchReason, type TorchProbe } from './python.js';
+import { engineChoices, engineNamed, TRAIN_ENGINES } from '../engines/index.js';
 
-export type EngineName = 'torch' | 'tfjs';
-export const ENGINE_CHOICES = ['auto', 'torch', 'tfjs'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+/** An engine's name (app/train/engines lists them). */
+export type EngineName = string;
+/** auto or an engine's name. */
+export type EngineChoice = string;
+/** What `--engine` accepts, read when asked (the registry may grow). */
+export { engineChoices } from '../engines/index.js';
 
 export interface EngineDecision {
   engine: EngineName;
   /** The Python that runs torch (torch engine only). */
   python?: TorchProbe;
-  /** The device the torch runner will use: cuda, cuda:N, mps or cpu (the tfjs engine: its backend decides). */
+  /** The device the engine will use: cuda, cuda:N, mps or cpu (the tfjs engine: auto, its backend decides). */
   device: string;
   /** Why this engine runs, and why each other one does not. */
   why: string;
@@ -26,21 +31,6 @@ export interface EngineDecision {
 }
 
 const DEVICE = /^(auto|cpu|mps|cuda(:\d+)?)$/;
-
-/** The device `want` resolves to on `p`, or a sentence saying why it cannot. */
-function torchDevice(want: string, p: TorchProbe): { device?: string; problem?: string } {
-  const cuda = p.cuda?.available === true;
-  if (want === 'auto') return { device: cuda ? 'cuda' : p.mps ? 'mps' : 'cpu' };
-  if (want.startsWith('cuda')) {
-    if (!cuda) return { problem: `--device ${want} was asked for but torch ${p.torch} at ${p.python} sees no CUDA device` };
-    const idx = want.includes(':') ? Number(want.split(':')[1]) : 0;
-    const n = p.cuda?.devices.length ?? 0;
-    if (idx >= n) return { problem: `--device ${want} was asked for but only ${n} CUDA device(s) exist` };
-    return { device: want };
-  }
-  if (want === 'mps' && !p.mps) return { problem: `--device mps was asked for but torch ${p.torch} at ${p.python} has no MPS device` };
-  return { device: want };
-}
 
 /** What the app shows about the torch engine: found or why not, and its devices. */
 export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason: string; python?: string; version?: string; devices: string[] } {
@@ -52,25 +42,29 @@ export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: bo
 }
 
 export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env: NodeJS.ProcessEnv = process.env): EngineDecision {
-  if (!ENGINE_CHOICES.includes(choice)) throw new UserError(`--engine must be auto, torch or tfjs, got "${String(choice)}".`);
+  const choices = engineChoices();
+  if (!choices.includes(choice)) throw new UserError(`--engine must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(choice)}".`);
   if (!DEVICE.test(device)) throw new UserError(`--device must be auto, cpu, cuda, cuda:N or mps, got "${device}".`);
-  if (choice === 'tfjs') {
-    if (device !== 'auto' && device !== 'cpu') throw new UserError(`--device ${device} needs the torch engine; the tfjs engine picks its own backend (--backend).`);
-    return { engine: 'tfjs', device: 'auto', why: 'asked for with --engine tfjs', notUsed: [{ engine: 'torch', reason: 'not asked for' }], pythons: [] };
+  if (choice !== 'auto') {
+    const e = engineNamed(choice);
+    const p = e.probe(device, env);
+    if (!p.ok) throw new UserError(p.refuse ?? `The ${e.name} engine cannot run: ${p.reason}.`);
+    const notUsed = TRAIN_ENGINES.filter((x) => x !== e).map((x) => ({ engine: x.name, reason: 'not asked for' }));
+    return { engine: e.name, ...(p.python ? { python: p.python } : {}), device: p.device, why: `asked for with --engine ${e.name}`, notUsed, pythons: p.pythons };
   }
-  const t = findTorchPython(env);
-  if (!t.found) {
-    if (choice === 'torch' || (device !== 'auto' && device !== 'cpu')) throw new UserError(`The torch engine cannot run: ${noTorchReason(t)}.`);
-    return { engine: 'tfjs', device: 'auto', why: 'the built-in engine (no PyTorch here)', notUsed: [{ engine: 'torch', reason: noTorchReason(t) }], pythons: t.tried };
+  const failed: { engine: string; label: string; reason: string }[] = [];
+  const pythons: TorchProbe[] = [];
+  for (const [i, e] of TRAIN_ENGINES.entries()) {
+    const p = e.probe(device, env);
+    pythons.push(...p.pythons);
+    if (!p.ok) {
+      if (p.fatal) throw new UserError(p.refuse ?? `The ${e.name} engine cannot run: ${p.reason}.`);
+      failed.push({ engine: e.name, label: e.label, reason: p.reason });
+      continue;
+    }
+    const later = TRAIN_ENGINES.slice(i + 1).map((x) => ({ engine: x.name, reason: `${e.label} is present and faster` }));
+    const why = failed.length ? `${p.why} (no ${failed.map((f) => f.label).join(' or ')} here)` : p.why;
+    return { engine: e.name, ...(p.python ? { python: p.python } : {}), device: p.device, why, notUsed: [...failed.map(({ engine, reason }) => ({ engine, reason })), ...later], pythons };
   }
-  const d = torchDevice(device, t.found);
-  if (!d.device) throw new UserError(`${d.problem}.`);
-  return {
-    engine: 'torch',
-    python: t.found,
-    device: d.device,
-    why: choice === 'torch' ? 'asked for with --engine torch' : `PyTorch found (${t.found.python}: ${t.found.reason})`,
-    notUsed: [{ engine: 'tfjs', reason: choice === 'torch' ? 'not asked for' : 'PyTorch is present and faster' }],
-    pythons: t.tried,
-  };
+  throw new UserError(`The ${failed[0].engine} engine cannot run: ${failed[0].reason}.`);
 }
