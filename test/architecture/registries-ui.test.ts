@@ -9,26 +9,20 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import './throwaway/register.js';
 import { buildRenderer } from '../../app/api/build-renderer.js';
-import { startAppServer } from '../../app/api/server.js';
+import { CHROMIUM, closeBrowserApp, startBrowserApp, type BrowserApp } from '../e2e/browser-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 test('a new format, exporter and criterion appear in the page without touching the UI', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `This test drives the UI in Chromium, which is not installed at ${CHROMIUM}: install it with \`sudo apt-get install chromium\` (Debian; .ci/run installs it).`);
   const outDir = mkdtempSync(join(tmpdir(), 'seprune-registry-ui-'));
   const configDir = mkdtempSync(join(tmpdir(), 'seprune-registry-ui-config-'));
   await buildRenderer(outDir);
-  const server = await startAppServer({ root: outDir, port: 0, configDir });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  let app: BrowserApp | undefined;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
+    app = await startBrowserApp(outDir, configDir);
+    const { page, pageErrors } = app;
     await page.getByTestId('zoo-list').waitFor();
     await page.waitForFunction(`document.querySelector('[data-testid=file-input]')?.getAttribute('accept')?.includes('.toy')`, undefined, { timeout: 10_000 });
     assert.equal(await page.getByTestId('file-input').getAttribute('accept'), '.seprune,.onnx,.json,.bin,.toy');
@@ -50,8 +44,7 @@ test('a new format, exporter and criterion appear in the page without touching t
     await page.getByTestId('export-toyfmt-fp32').waitFor({ timeout: 10_000 });
     assert.deepEqual(pageErrors, []);
   } finally {
-    await browser.close();
-    await server.close();
+    await closeBrowserApp(app);
     rmSync(outDir, { recursive: true, force: true });
     rmSync(configDir, { recursive: true, force: true });
   }

@@ -22,15 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildRenderer } from '../../app/api/build-renderer.js';
-import { startAppServer } from '../../app/api/server.js';
 import { loadModel } from '../../app/import/load.js';
 import { summarize } from '../../app/model/summary.js';
 import { SHIPPED_FASHION_MNIST, SYSTEM_FASHION_MNIST } from '../../app/data/builtin.js';
+import { CHROMIUM, closeBrowserApp, startBrowserApp, type BrowserApp } from './browser-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MODEL = 'zoo:se-mobilenet-demo-fmnist'; // trained, so every view shows real data
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-artifacts', 'ui');
@@ -71,20 +69,10 @@ test('browser mode: upload and drop model files, see them in recent files after 
   const configDir = mkdtempSync(join(tmpdir(), 'seprune-ui-config-'));
   const [ref] = await Promise.all([cliPreview(), buildRenderer(outDir)]);
   const summary = summarize((await loadModel(MODEL)).project.graph);
-  const server = await startAppServer({ root: outDir, port: 0, configDir });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  let app: BrowserApp | undefined;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    // Console errors too (a CSP violation is one); failed requests are counted by status below.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.request().method()} ${new URL(r.url()).pathname} answered ${r.status()}`);
-    });
-    await page.goto(server.url);
+    app = await startBrowserApp(outDir, configDir);
+    const { server, page, pageErrors } = app;
 
     // Start: the zoo, then open the model.
     await page.getByTestId('zoo-list').waitFor();
@@ -310,8 +298,7 @@ test('browser mode: upload and drop model files, see them in recent files after 
     assert.equal(await page.getByTestId('error').count(), 0, 'no error shown');
     assert.deepEqual(pageErrors, []);
   } finally {
-    await browser.close();
-    await server.close();
+    await closeBrowserApp(app);
     rmSync(outDir, { recursive: true, force: true });
     rmSync(exportDir, { recursive: true, force: true });
     rmSync(configDir, { recursive: true, force: true });
