@@ -52,6 +52,18 @@ export interface RunPruneSettings extends Omit<PruneSettings, 'fold' | 'ignore'>
   finetuneImages?: number;
 }
 
+/** The settings a prune takes when the user gives none (the CLI's flag defaults; the app's PRUNE_DEFAULTS must equal them). */
+export const PRUNE_DEFAULTS = {
+  criterion: 'se-mean',
+  residual: 'freeze',
+  minChannels: 1,
+  roundTo: 1,
+  steps: 1,
+  recalibrate: true,
+  fold: { mode: 'auto', constantThreshold: 0.01, identityThreshold: 0.02 },
+  finetuneImages: 0,
+} as const satisfies Omit<RunPruneSettings, 'target' | 'seed' | 'ignore' | 'fold'> & { fold: FoldOptions };
+
 export interface PruneModel {
   graph: Graph;
   source: string;

@@ -21,12 +21,12 @@ import { CRITERIA } from '../../../pruning/importance/index.js';
 import type { PlanTarget } from '../../../pruning/plan.js';
 import type { FoldOptions } from '../../../pruning/se-fold.js';
 import { planGroupsJson, planPruneRun } from '../../../pruning/pipeline.js';
-import { checkPruneSettings, runPrune, type RunPruneSettings } from '../../workflows/prune.js';
+import { checkPruneSettings, runPrune, PRUNE_DEFAULTS, type RunPruneSettings } from '../../workflows/prune.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { fmtCount, pct, table } from '../format.js';
 
 /** Defaults for SE folding; see bench/RESULTS.md ("SE folding thresholds") for how they were chosen. */
-export const FOLD_DEFAULTS = { constant: 0.01, identity: 0.02 };
+const FOLD_DEFAULTS = { constant: PRUNE_DEFAULTS.fold.constantThreshold, identity: PRUNE_DEFAULTS.fold.identityThreshold };
 
 /**
  * A fraction to keep: `0.5` (keep 50%) or a speed-up `2x` (keep 1/2, Torch-Pruning's habit). A
@@ -83,7 +83,7 @@ function parseTarget(ctx: CommandContext): PlanTarget {
 }
 
 function foldOptions(ctx: CommandContext): FoldOptions {
-  const mode = str(ctx, 'fold-se') ?? 'auto';
+  const mode = str(ctx, 'fold-se') ?? PRUNE_DEFAULTS.fold.mode;
   const num = (k: string, d: number) => {
     const v = str(ctx, k);
     if (v === undefined) return d;
@@ -118,19 +118,19 @@ export const pruneCommand: CommandSpec = {
       type: 'string',
       value: 'NAME',
       description: `Importance criterion: ${CRITERIA.map((c) => `${c.name} (${c.summary})`).join('; ')}; or auto (tries each on held-out calibration images, keeps the best one-shot top-1).`,
-      default: 'se-mean',
+      default: PRUNE_DEFAULTS.criterion,
     },
     'target-macs': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the MACs (0.5), or a speed-up (2x).' },
     'target-params': { type: 'string', value: 'F|Nx', description: 'Keep this fraction of the parameters (0.5), or a reduction (2x).' },
-    steps: { type: 'string', value: 'K', description: 'Reach the target in K rounds of cut → batch-norm re-estimation.', default: '1' },
-    'finetune-images': { type: 'string', value: 'N', description: 'After each round, fine-tune on N calibration images distilled from the original (default 0: none).', default: '0' },
+    steps: { type: 'string', value: 'K', description: 'Reach the target in K rounds of cut → batch-norm re-estimation.', default: String(PRUNE_DEFAULTS.steps) },
+    'finetune-images': { type: 'string', value: 'N', description: 'After each round, fine-tune on N calibration images distilled from the original (default 0: none).', default: String(PRUNE_DEFAULTS.finetuneImages) },
     ignore: { type: 'string', value: 'NAMES', description: 'Comma list of node names or globs (* ?) whose output channels are never cut.' },
     ratio: { type: 'string', value: 'F', description: 'Remove this fraction of the prunable channels.' },
     'per-stage': { type: 'string', value: 'S=F,...', description: 'Remove these fractions in these stages, e.g. stage2=0.3,stage3=0.5.' },
-    residual: { type: 'string', value: 'freeze|couple', description: 'Residual streams: leave them whole (freeze) or prune each stage\'s stream as one group (couple).', default: 'freeze' },
-    'min-channels': { type: 'string', value: 'N', description: 'Fewest channels any layer keeps.', default: '1' },
-    'round-to': { type: 'string', value: 'N', description: 'Kept channel counts are multiples of N (what mobile GPUs/NPUs like).', default: '1' },
-    'fold-se': { type: 'string', value: 'auto|none|NAMES', description: 'Before the plan, fold near-constant SE blocks into the conv/BN that produces their input and drop ≈1 ones: auto, none, or a comma list of block names.', default: 'auto' },
+    residual: { type: 'string', value: 'freeze|couple', description: 'Residual streams: leave them whole (freeze) or prune each stage\'s stream as one group (couple).', default: PRUNE_DEFAULTS.residual },
+    'min-channels': { type: 'string', value: 'N', description: 'Fewest channels any layer keeps.', default: String(PRUNE_DEFAULTS.minChannels) },
+    'round-to': { type: 'string', value: 'N', description: 'Kept channel counts are multiples of N (what mobile GPUs/NPUs like).', default: String(PRUNE_DEFAULTS.roundTo) },
+    'fold-se': { type: 'string', value: 'auto|none|NAMES', description: 'Before the plan, fold near-constant SE blocks into the conv/BN that produces their input and drop ≈1 ones: auto, none, or a comma list of block names.', default: PRUNE_DEFAULTS.fold.mode },
     'fold-constant': { type: 'string', value: 'T', description: 'A gate whose std across images is below T is constant (folded).', default: String(FOLD_DEFAULTS.constant) },
     'fold-identity': { type: 'string', value: 'T', description: 'A gate whose mean |1 − s| is below T is the identity (dropped).', default: String(FOLD_DEFAULTS.identity) },
     'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: 'test' },
@@ -153,10 +153,10 @@ export const pruneCommand: CommandSpec = {
     const force = ctx.values.force === true;
     if (!preview && !out) throw new UserError('Give --out <file.seprune> for the pruned model (or --preview to only plan).');
     if (out) checkWritable(out, { force, protect: [ctx.positionals[0]] });
-    const residual = (str(ctx, 'residual') ?? 'freeze') as ResidualMode;
+    const residual = (str(ctx, 'residual') ?? PRUNE_DEFAULTS.residual) as ResidualMode;
     if (residual !== 'freeze' && residual !== 'couple') throw new UserError(`--residual must be freeze or couple, got "${residual}".`);
-    const intOpt = (k: string) => {
-      const n = Number(str(ctx, k) ?? '1');
+    const intOpt = (k: 'min-channels' | 'round-to' | 'steps') => {
+      const n = Number(str(ctx, k) ?? { 'min-channels': PRUNE_DEFAULTS.minChannels, 'round-to': PRUNE_DEFAULTS.roundTo, steps: PRUNE_DEFAULTS.steps }[k]);
       if (!Number.isInteger(n) || n < 1) throw new UserError(`--${k} must be an integer ≥ 1.`);
       return n;
     };
@@ -164,10 +164,10 @@ export const pruneCommand: CommandSpec = {
     const roundTo = intOpt('round-to');
     const steps = intOpt('steps');
     const target = parseTarget(ctx);
-    const crit = str(ctx, 'criterion') ?? 'se-mean';
+    const crit = str(ctx, 'criterion') ?? PRUNE_DEFAULTS.criterion;
     const fold = foldOptions(ctx);
     const ignore = (str(ctx, 'ignore') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-    const ft = Number(str(ctx, 'finetune-images') ?? '0');
+    const ft = Number(str(ctx, 'finetune-images') ?? PRUNE_DEFAULTS.finetuneImages);
     if (!Number.isInteger(ft) || ft < 0) throw new UserError('--finetune-images must be a whole number ≥ 0.');
     const settings: RunPruneSettings = { criterion: crit, residual, target, minChannels, roundTo, seed: 0, fold, recalibrate: ctx.values['no-bn-recalibration'] !== true, steps, ignore, finetuneImages: ft };
     checkPruneSettings(settings); // an unknown criterion fails here, before any data is read
