@@ -53,12 +53,6 @@ function oneOf<T extends string>(ctx: CommandContext, key: string, allowed: read
   return v as T;
 }
 
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
-
 export const finetuneCommand: CommandSpec = {
   name: 'finetune',
   summary: 'Fine-tune a model on a dataset (SGD/AdamW, cosine/one-cycle, augmentation, optional distillation), checkpointing every epoch.',
@@ -210,9 +204,10 @@ export const finetuneCommand: CommandSpec = {
       signal: ac.signal,
       onProgress: (ev: TrainProgress) =>
         ctx.progress.update(
-          `epoch ${ev.epoch}/${ev.epochs} loss ${ev.loss.toFixed(3)} acc ${pct(ev.accuracy, 1)} ${ev.imagesPerSecond.toFixed(0)} img/s ETA ${duration(ev.etaSeconds)}`,
+          `epoch ${ev.epoch}/${ev.epochs} loss ${ev.loss.toFixed(3)} acc ${pct(ev.accuracy, 1)} ${ev.imagesPerSecond.toFixed(0)} img/s`,
           ev.step,
           ev.steps,
+          ev.etaSeconds,
         ),
       onEpoch: (s: EpochSummary) => {
         ctx.progress.done();
