@@ -1,10 +1,12 @@
 /** Core errors in the app's words: the remedy named by the control that gives it. */
-import { CalibrationMissingError, CheckpointExistsError, InputShapeError, OutputExistsError, UserError } from '../model/errors.js';
+import { CalibrationMissingError, CheckpointExistsError, DeviceError, InputShapeError, OutputExistsError, TrainingDivergedError, UserError } from '../model/errors.js';
 import { LabelMismatchError } from '../data/label-map.js';
 
 export function appMessage(e: UserError): string {
   if (e instanceof OutputExistsError) return `Output ${e.path} already exists; tick "replace existing files" to replace it.`;
   if (e instanceof CheckpointExistsError) return `${e.dir} already holds a checkpoint; choose another checkpoint folder.`;
+  if (e instanceof DeviceError && e.engine) return `The device ${e.device} needs the torch engine; choose the torch engine, or the device auto.`;
+  if (e instanceof TrainingDivergedError) return `${e.message.replace(/; try a lower one, e\.g\. [^;]*\.$/, '')}; set a lower learning rate, e.g. ${e.suggestedLr}.`;
   if (e instanceof CalibrationMissingError) return `${e.what}; choose calibration data first.`;
   if (e instanceof InputShapeError) {
     const hints: string[] = [];

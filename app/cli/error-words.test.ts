@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CalibrationMissingError, OutputExistsError, UserError } from '../model/errors.js';
+import { CalibrationMissingError, DeviceError, OutputExistsError, TrainingDivergedError, UserError } from '../model/errors.js';
 import { checkInputShape } from '../data/input-shape.js';
 import { cliMessage } from './error-words.js';
 import { appMessage } from '../api/error-words.js';
@@ -23,6 +23,11 @@ test('each host words a core error with its own remedy, and the app never names 
     [shapeError([28, 28, 1], [24, 24, 3]), /try --resize 24 --center-crop 24 .*; --channels 3\.$/, /add Resize\(24\) and CenterCrop\(24\) .*; set the channels to 3\.$/],
     [shapeError([28, 28, 1], [32, 32, 1], 'b.onnx'), /^b\.onnx: Images are 28×28×1 after preprocessing but the model takes 32×32×1; try --pad 2 /, /^b\.onnx: Images are 28×28×1 .*; add Pad\(2\)/],
   ];
+  cases.push(
+    [new DeviceError('cuda', 'it picks its own backend', 'tfjs'), /^--device cuda needs the torch engine; the tfjs engine picks its own backend \(--backend\)\.$/, /^The device cuda needs the torch engine; choose the torch engine, or the device auto\.$/],
+    [new DeviceError('cuda:1', 'only 1 CUDA device(s) exist'), /^--device cuda:1 was asked for but only 1 CUDA device\(s\) exist\.$/, /^The device cuda:1 was asked for but only 1 CUDA device\(s\) exist\.$/],
+    [new TrainingDivergedError('NaN', 1, 3, 0.5, '0.1'), /^Training diverged \(the loss became NaN\) at epoch 1 step 3 with learning rate 0\.5; try a lower one, e\.g\. --lr 0\.1\.$/, /^Training diverged \(the loss became NaN\) at epoch 1 step 3 with learning rate 0\.5; set a lower learning rate, e\.g\. 0\.1\.$/],
+  );
   for (const [e, cli, app] of cases) {
     assert.match(cliMessage(e), cli);
     assert.match(appMessage(e), app);

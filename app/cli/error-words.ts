@@ -1,11 +1,15 @@
 /** Core errors in the CLI's words: the remedy named by its flag. */
-import { CalibrationMissingError, CheckpointExistsError, InputShapeError, OutputExistsError, TrainingCancelled, UserError } from '../model/errors.js';
+import { CalibrationMissingError, CheckpointExistsError, DeviceError, InputShapeError, OutputExistsError, TrainingCancelled, TrainingDivergedError, UserError } from '../model/errors.js';
 import { LabelMismatchError } from '../data/label-map.js';
 
 export function cliMessage(e: UserError): string {
   if (e instanceof OutputExistsError) return `Output ${e.path} already exists; pass --force to replace it.`;
   if (e instanceof CheckpointExistsError) return `${e.dir} already holds a checkpoint; pass --resume to continue from it or choose another checkpoint folder.`;
   if (e instanceof TrainingCancelled && e.dir && e.lastCheckpoint !== undefined) return `${e.message.slice(0, -1)} with --resume.`;
+  if (e instanceof DeviceError) {
+    return e.engine ? `--device ${e.device} needs the torch engine; the ${e.engine} engine picks its own backend (--backend).` : `--device ${e.device} was asked for but ${e.why}.`;
+  }
+  if (e instanceof TrainingDivergedError) return `${e.message.replace(/e\.g\. [^;]*\.$/, '')}e.g. --lr ${e.suggestedLr}.`;
   if (e instanceof CalibrationMissingError) {
     return e.step === 'export' ? `${e.what}: pass --calib <dataset> (or --data).` : `${e.what}; pass --data.`;
   }

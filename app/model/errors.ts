@@ -50,6 +50,34 @@ export class TrainingCancelled extends UserError {
   }
 }
 
+/** The training device asked for is not there (`why`: what the engine's probe saw) or not one this engine takes. */
+export class DeviceError extends UserError {
+  constructor(
+    readonly device: string,
+    readonly why: string,
+    /** The engine that does not take devices (it picks its own backend), when that is the problem. */
+    readonly engine?: string,
+  ) {
+    super(engine ? `The device ${device} needs the torch engine; the ${engine} engine picks its own backend.` : `The device ${device} was asked for but ${why}.`);
+    this.name = 'DeviceError';
+  }
+}
+
+/** Training diverged (the loss stopped being finite); `suggestedLr` is a lower learning rate to try. */
+export class TrainingDivergedError extends UserError {
+  constructor(
+    /** As the engine printed it (nan, inf, NaN, Infinity). */
+    readonly loss: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly lr: number,
+    readonly suggestedLr: string,
+  ) {
+    super(`Training diverged (the loss became ${loss}) at epoch ${epoch} step ${step} with learning rate ${lr}; try a lower one, e.g. ${suggestedLr}.`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
 /** A step needs calibration images and none were given (`what` is the sentence without its remedy). */
 export class CalibrationMissingError extends UserError {
   constructor(readonly what: string, readonly step: 'export' | 'prune') {

@@ -10,7 +10,7 @@
  */
 import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
-import { CheckpointExistsError, TrainingCancelled, UserError } from '../model/errors.js';
+import { CheckpointExistsError, TrainingCancelled, TrainingDivergedError, UserError } from '../model/errors.js';
 import { tf, gradientsAvailable, gradientsProblem } from '../engine/tf.js';
 import { createParams, writeBack, type ParamStore } from '../engine/params.js';
 import { createOptimizer } from './optimizers.js';
@@ -174,7 +174,7 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         const r = await batchStep(xs, batch.y, batch.ids);
         if (!Number.isFinite(r.loss)) {
           tf.dispose([...r.grads.values()]);
-          throw new UserError(`Training diverged (the loss became ${r.loss}) at epoch ${epoch + 1} step ${step} with learning rate ${Number(stepLr.toPrecision(3))}; try a lower one, e.g. --lr ${suggestLr(lr)}.`);
+          throw new TrainingDivergedError(String(r.loss), epoch + 1, step, Number(stepLr.toPrecision(3)), suggestLr(lr));
         }
         opt.step(r.grads, stepLr);
         tf.dispose([...r.grads.values()]);

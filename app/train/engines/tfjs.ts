@@ -1,5 +1,6 @@
 /** The built-in tfjs trainer (../trainer.ts) as a training engine: always here; its backend picks the device. */
 import { train } from '../trainer.js';
+import { DeviceError } from '../../model/errors.js';
 import type { TrainEngine } from './types.js';
 
 export const tfjsEngine: TrainEngine = {
@@ -7,7 +8,7 @@ export const tfjsEngine: TrainEngine = {
   label: 'the built-in engine',
   probe(device) {
     if (device !== 'auto' && device !== 'cpu') {
-      return { ok: false, reason: `it does not take --device ${device}`, refuse: `--device ${device} needs the torch engine; the tfjs engine picks its own backend (--backend).`, pythons: [] };
+      return { ok: false, reason: `it does not take a device (${device})`, refuse: new DeviceError(device, 'it picks its own backend', 'tfjs'), pythons: [] };
     }
     return { ok: true, device: 'auto', why: 'the built-in engine', pythons: [] };
   },

@@ -13,8 +13,8 @@ export type EngineProbe =
       ok: false;
       reason: string;
       pythons: TorchProbe[];
-      /** The sentence when this engine was asked for by name (default: "The <name> engine cannot run: <reason>."). */
-      refuse?: string;
+      /** The error when this engine was asked for by name (default: "The <name> engine cannot run: <reason>."). */
+      refuse?: Error;
       /** A refusal that stops `auto` too: the engine is here but cannot give what was asked. */
       fatal?: boolean;
     };

@@ -48,7 +48,7 @@ export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env
   if (choice !== 'auto') {
     const e = engineNamed(choice);
     const p = e.probe(device, env);
-    if (!p.ok) throw new UserError(p.refuse ?? `The ${e.name} engine cannot run: ${p.reason}.`);
+    if (!p.ok) throw p.refuse ?? new UserError(`The ${e.name} engine cannot run: ${p.reason}.`);
     const notUsed = TRAIN_ENGINES.filter((x) => x !== e).map((x) => ({ engine: x.name, reason: 'not asked for' }));
     return { engine: e.name, ...(p.python ? { python: p.python } : {}), device: p.device, why: `asked for with --engine ${e.name}`, notUsed, pythons: p.pythons };
   }
@@ -58,7 +58,7 @@ export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env
     const p = e.probe(device, env);
     pythons.push(...p.pythons);
     if (!p.ok) {
-      if (p.fatal) throw new UserError(p.refuse ?? `The ${e.name} engine cannot run: ${p.reason}.`);
+      if (p.fatal) throw p.refuse ?? new UserError(`The ${e.name} engine cannot run: ${p.reason}.`);
       failed.push({ engine: e.name, label: e.label, reason: p.reason });
       continue;
     }

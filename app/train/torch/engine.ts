@@ -16,7 +16,7 @@ import type { Graph } from '../../model/ir.js';
 import type { Dataset } from '../../data/types.js';
 import { decodeProject } from '../../model/project-file.js';
 import { UserError } from '../../model/errors.js';
-import { TrainingCancelled } from '../../model/errors.js';
+import { TrainingCancelled, TrainingDivergedError } from '../../model/errors.js';
 import type { TrainOptions, TrainResult, TrainProgress } from '../options.js';
 import type { EpochSummary } from '../checkpoint.js';
 import { writeJob, readJob, jobPath, type TorchJobSettings, RESULT_FILE } from './job.js';
@@ -114,7 +114,7 @@ export async function runJob(
     child.on('close', (c) => res(c));
   }).finally(() => o.signal?.removeEventListener('abort', onAbort));
   if (callbackError !== undefined) throw callbackError;
-  if (failure) throw new UserError(String(failure.message));
+  if (failure) throw runnerError(failure);
   if (cancelled || (o.signal?.aborted && !done)) {
     const job = readJob(dir);
     const last = cancelled?.lastCheckpoint;
@@ -125,6 +125,13 @@ export async function runJob(
     throw new Error(`the torch runner exited with code ${code} before finishing${tail ? `: ${tail}` : ''}`);
   }
   return { done, started };
+}
+
+/** The runner's error event as a typed error when its facts say what it was, else its sentence. */
+function runnerError(ev: RunnerEvent): UserError {
+  const f = ev.facts as { kind?: string; loss?: string; epoch?: number; step?: number; lr?: number; suggestedLr?: string } | undefined;
+  if (f?.kind === 'diverged') return new TrainingDivergedError(String(f.loss), Number(f.epoch), Number(f.step), Number(f.lr), String(f.suggestedLr));
+  return new UserError(String(ev.message));
 }
 
 /** The trained graph and the result of a finished job folder. */

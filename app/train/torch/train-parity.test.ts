@@ -15,7 +15,8 @@ import { memoryDataset } from '../memory-dataset.js';
 import { quadrantImages, weightsOf, QUAD_H, QUAD_W } from '../test-support.js';
 import { train, TrainingCancelled, type TrainOptions } from '../trainer.js';
 import { loadCheckpoint } from '../checkpoint.js';
-import { UserError } from '../../model/errors.js';
+import { TrainingDivergedError } from '../../model/errors.js';
+import { cliMessage } from '../../cli/error-words.js';
 import { trainTorch, writeJob, jobResult, RESULT_FILE, PROGRESS_FILE } from './index.js';
 import { TORCHRUN_FLAGS } from './engine.js';
 import { torchPython, noTorch, maxAbsDiff, maxAbs } from './test-support.js';
@@ -138,6 +139,6 @@ test('torch engine: a diverging run stops with one sentence naming a lower learn
   const ds = data(64);
   await assert.rejects(
     trainTorch(model(7), ds, { epochs: 2, batchSize: 16, lr: 1e5, momentum: 0.9, augment: false, device: 'cpu', threads: 1 }),
-    (e: unknown) => e instanceof UserError && /^Training diverged \(the loss became (nan|inf)\) at epoch \d step \d+ with learning rate [\d.e+]+; try a lower one, e\.g\. --lr 20000\.$/.test(e.message),
+    (e: unknown) => e instanceof TrainingDivergedError && e.suggestedLr === '20000' && /^Training diverged \(the loss became (nan|inf)\) at epoch \d step \d+ with learning rate [\d.e+]+; try a lower one, e\.g\. --lr 20000\.$/.test(cliMessage(e)),
   );
 });

@@ -47,7 +47,8 @@ def main():
         return 0
     except (JobError, ProjectError) as e:
         if rank == 0:
-            print(json.dumps({'event': 'error', 'message': str(e)}), flush=True)
+            facts = getattr(e, 'facts', None)
+            print(json.dumps({'event': 'error', 'message': str(e), **({'facts': facts} if facts else {})}), flush=True)
         return 2
     finally:
         if world > 1:

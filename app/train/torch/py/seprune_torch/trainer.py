@@ -27,7 +27,12 @@ from .schedule import learning_rate
 
 
 class JobError(Exception):
-    """A problem the user can act on; its message is one sentence."""
+    """A problem the user can act on; its message is one sentence. `facts` (JSON values) let the
+    host word it in its own terms (the CLI names its flags, the app its controls)."""
+
+    def __init__(self, message, **facts):
+        super().__init__(message)
+        self.facts = facts
 
 
 class Reporter:
@@ -248,7 +253,8 @@ def run_job(folder, job, rank=0, world=1, local_rank=0):
                 batch_loss = float(stats[0]) / n
                 if not math.isfinite(batch_loss):
                     raise JobError(f'Training diverged (the loss became {batch_loss}) at epoch {epoch + 1} step {step} with learning rate {step_lr:.3g}; '
-                                   f'try a lower one, e.g. --lr {suggest_lr(o["lr"])}.')
+                                   f'try a lower one, e.g. {suggest_lr(o["lr"])}.',
+                                   kind='diverged', loss=str(batch_loss), epoch=epoch + 1, step=step, lr=float(f'{step_lr:.3g}'), suggestedLr=suggest_lr(o['lr']))
                 scaled = loss * (mine.size * world / n) if world > 1 else loss
                 opt.zero_grad(set_to_none=True)
                 if scaler:
