@@ -3,7 +3,8 @@ import type { ExportMetadata } from './types.js';
 import type { LoadedModel } from '../app/model/project.js';
 import { describePipeline, pipelineOf, withPipeline } from '../app/data/transform.js';
 
-export const PRODUCER = 'se-prune-studio';
+export { PRODUCER } from '../app/model/export-metadata.js';
+import { PRODUCER } from '../app/model/export-metadata.js';
 
 export function exportMetadata(m: LoadedModel): ExportMetadata {
   return {

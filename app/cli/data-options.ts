@@ -10,7 +10,10 @@ import type { CommandContext, DatasetReport, OptionSpec } from './command.js';
 import { str } from './command.js';
 import type { Preprocessing, TransformStep } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
-import type { LoadedModel } from '../model/project.js';
+/** What the data flags read of a model: its input shape, and the preprocessing and labels it stored. */
+export interface ModelFacts {
+  project: { graph: { inputs: readonly { shape: number[] }[] }; preprocessing?: Preprocessing; labels?: string[] };
+}
 import type { Dataset } from '../data/index.js';
 import { describePipeline, fromPipeline, pipelineOf, withPipeline } from '../data/transform.js';
 import { parseTransform, parseTransformFile } from '../data/transform-parse.js';
@@ -121,7 +124,7 @@ function pipelineFromFlags(ctx: CommandContext, stored: Preprocessing | undefine
  * Reads the data flags. Preprocessing starts from what the project stored (a trained model knows
  * its own normalisation), else ToTensor only with the model's channel count; flags override.
  */
-export function parseDataOptions(ctx: CommandContext, model: LoadedModel, o: { required: boolean; defaultSplit: 'train' | 'test'; flag?: string; splitFlag?: string }): ParsedData | undefined {
+export function parseDataOptions(ctx: CommandContext, model: ModelFacts, o: { required: boolean; defaultSplit: 'train' | 'test'; flag?: string; splitFlag?: string }): ParsedData | undefined {
   const flag = o.flag ?? 'data';
   const data = str(ctx, flag);
   if (!data) {

@@ -9,7 +9,8 @@ import { UserError } from '../model/errors.js';
 export type EngineName = 'onnxruntime-node' | 'tfjs-executor';
 
 export interface Inference {
-  engine: EngineName;
+  /** This module's engines, or the runtime an exported file runs in (workflows/evaluate.ts). */
+  engine: EngineName | (string & {});
   /** Why the preferred engine was not used, when it was not. */
   note?: string;
   /** NHWC batch of n samples → logits [n, K] and, when asked, gates keyed by SE node name ([n, C]). */

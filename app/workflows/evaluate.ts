@@ -7,11 +7,12 @@ import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';
 import { logitCount } from '../model/shapes.js';
-import { createInference, type EngineName, type InferenceOptions } from '../engine/inference.js';
+import { createInference, type EngineName, type Inference, type InferenceOptions } from '../engine/inference.js';
+import type { ExportedModel } from '../../export/open-exported.js';
 import { evaluateOn, measureLatency, type Latency } from '../eval/evaluate.js';
 
 export interface Evaluation {
-  engine: EngineName;
+  engine: EngineName | (string & {});
   note?: string;
   result: Awaited<ReturnType<typeof evaluateOn>>;
   latency: Latency[];
@@ -23,6 +24,26 @@ export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[]
     const result = await evaluateOn(inf, ds, indices, { logits: logitCount(graph), ...(o.progress ? { progress: o.progress } : {}) });
     const latency = o.latency ? await measureLatency(inf, graph.inputs[0].shape) : [];
     return { engine: inf.engine, ...(inf.note ? { note: inf.note } : {}), result, latency };
+  } finally {
+    await inf.release();
+  }
+}
+
+/**
+ * The same measurements for a model file run in its own runtime (an exported int8 ONNX, a
+ * .tflite, a TF.js graph model: export/open-exported.ts), which the IR cannot represent.
+ */
+export async function evaluateExported(m: ExportedModel, ds: Dataset, indices: number[], o: { latency: boolean; progress?: Progress }): Promise<Evaluation> {
+  const runner = await m.runtime();
+  const inf: Inference = {
+    engine: runner.runtime,
+    run: async (x, n) => ({ logits: await runner.run(x, n), gates: new Map() }),
+    release: () => runner.release(),
+  };
+  try {
+    const result = await evaluateOn(inf, ds, indices, { logits: m.classes, ...(o.progress ? { progress: o.progress } : {}) });
+    const latency = o.latency ? await measureLatency(inf, [...m.inputShape]) : [];
+    return { engine: inf.engine, result, latency };
   } finally {
     await inf.release();
   }

@@ -1,10 +1,35 @@
 /** `seprune eval <model> --data <dataset>`: accuracy, per-class accuracy, confusion, loss and CPU latency. */
+import { existsSync, statSync } from 'node:fs';
 import type { CommandSpec } from '../command.js';
 import { loadModel } from '../../import/load.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
-import { evaluateModel } from '../../workflows/evaluate.js';
+import { evaluateExported, evaluateModel } from '../../workflows/evaluate.js';
+import { ModelError } from '../../model/errors.js';
+import type { LoadedModel } from '../../model/project.js';
+import { openExported, type ExportedModel } from '../../../export/open-exported.js';
+import type { ModelFacts } from '../data-options.js';
+
+/** The model as the IR reads it, else the file in its own runtime (a format the IR cannot represent). */
+async function openForEval(arg: string): Promise<{ loaded: LoadedModel } | { exported: ExportedModel }> {
+  if (existsSync(arg) && statSync(arg).isDirectory()) {
+    const exported = await openExported(arg);
+    if (exported) return { exported };
+  }
+  try {
+    return { loaded: await loadModel(arg) };
+  } catch (e) {
+    if (!(e instanceof ModelError) || arg.startsWith('zoo:')) throw e;
+    const exported = await openExported(arg);
+    if (!exported) throw e;
+    return { exported };
+  }
+}
+
+function factsOf(m: ExportedModel): ModelFacts {
+  return { project: { graph: { inputs: [{ shape: [...m.inputShape] }] }, ...(m.preprocessing ? { preprocessing: m.preprocessing } : {}), ...(m.labels ? { labels: m.labels } : {}) } };
+}
 import { pct, table } from '../format.js';
 
 export const evalCommand: CommandSpec = {
@@ -15,17 +40,25 @@ export const evalCommand: CommandSpec = {
     ...ENGINE_OPTION,
     'no-latency': { type: 'boolean', description: 'Skip the latency measurement.' },
   },
-  positionals: [{ name: 'model', required: true, description: 'A model file or zoo:<name>.' }],
-  examples: ['seprune eval zoo:se-resnet-demo --data fashion-mnist --limit 500 --json'],
+  positionals: [{ name: 'model', required: true, description: 'A model file or zoo:<name>; an exported file the IR cannot represent (int8 ONNX, .tflite, a TF.js graph model) runs in its own runtime.' }],
+  examples: ['seprune eval zoo:se-resnet-demo --data fashion-mnist --limit 500 --json', 'seprune eval model-int8.tflite --data fashion-mnist --limit 1000'],
   async run(ctx) {
-    const m = await loadModel(ctx.positionals[0]);
-    const d = parseDataOptions(ctx, m, { required: true, defaultSplit: 'test' })!;
+    const arg = ctx.positionals[0];
+    const opened = await openForEval(arg);
+    const facts = 'exported' in opened ? factsOf(opened.exported) : opened.loaded;
+    const d = parseDataOptions(ctx, facts, { required: true, defaultSplit: 'test' })!;
     const ds = await openCommandDataset(ctx, d);
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
-    const { engine, note, result: r, latency } = await evaluateModel(m.project.graph, ds, indices, { engine: engineChoice(ctx), latency: !ctx.values['no-latency'], progress: ctx.progress });
+    const latencyWanted = !ctx.values['no-latency'];
+    const { engine, note, result: r, latency } =
+      'exported' in opened
+        ? await evaluateExported(opened.exported, ds, indices, { latency: latencyWanted, progress: ctx.progress })
+        : await evaluateModel(opened.loaded.project.graph, ds, indices, { engine: engineChoice(ctx), latency: latencyWanted, progress: ctx.progress });
+    if ('exported' in opened) ctx.log(`${opened.exported.format} file run as it is, in ${engine} (read-only: the IR cannot represent it)`);
     const json = {
-      model: m.source,
+      model: 'exported' in opened ? arg : opened.loaded.source,
+      ...('exported' in opened ? { file: { format: opened.exported.format, bytes: opened.exported.bytes, ...(opened.exported.source ? { exportedFrom: opened.exported.source } : {}) } } : {}),
       engine,
       ...(note ? { note } : {}),
       data: { name: ds.name, source: ds.source, split: ds.split },

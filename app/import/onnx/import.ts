@@ -7,6 +7,8 @@ import { basename } from 'node:path';
 import { ModelError } from '../../model/errors.js';
 import { oneLineError } from '../one-line.js';
 import type { Graph } from '../../model/ir.js';
+import type { Project } from '../../model/project.js';
+import { factsFromMetadata } from '../../model/export-metadata.js';
 import { validateGraph } from '../../model/validate-graph.js';
 import { decodeModel, type ModelProto } from '../../engine/onnx/schema.js';
 import { fuseActivations } from './activations.js';
@@ -29,7 +31,23 @@ export function decodeOnnx(bytes: Uint8Array, label: string): ModelProto {
 
 export function onnxToGraph(bytes: Uint8Array, path = 'model.onnx'): Graph {
   const label = `The model file ${basename(path)}`;
+  return convert(decodeOnnx(bytes, label), path, label);
+}
+
+/**
+ * The file as a project: the graph, and the labels and preprocessing its metadata carries when
+ * this tool exported it (so an exported file evaluates with the pipeline it was exported with).
+ */
+export function onnxToProject(bytes: Uint8Array, path = 'model.onnx'): Project {
+  const label = `The model file ${basename(path)}`;
   const model = decodeOnnx(bytes, label);
+  const graph = convert(model, path, label);
+  const entries = Object.fromEntries((model.metadata_props ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const { labels, preprocessing } = factsFromMetadata(entries, label);
+  return { graph, history: [], ...(labels ? { labels } : {}), ...(preprocessing ? { preprocessing } : {}) };
+}
+
+function convert(model: ModelProto, path: string, label: string): Graph {
   try {
     const live = resolveGraph(model);
     fuseActivations(live);

@@ -1,7 +1,7 @@
 /** The ONNX {@link ModelReader}: `.onnx` files (or protobuf bytes that start like a ModelProto). */
 import { extname } from 'node:path';
 import type { ModelReader } from '../reader.js';
-import { onnxToGraph } from './import.js';
+import { onnxToProject } from './import.js';
 
 export const onnxReader: ModelReader = {
   name: '.onnx',
@@ -12,6 +12,6 @@ export const onnxReader: ModelReader = {
     return head[0] === 0x08 && head.length > 2 && head[1] < 0x20 && extname(path) === '';
   },
   read(bytes, path) {
-    return { graph: onnxToGraph(bytes, path), history: [] };
+    return onnxToProject(bytes, path);
   },
 };
