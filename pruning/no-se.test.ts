@@ -8,20 +8,9 @@ import assert from 'node:assert/strict';
 import { loadModel } from '../app/import/load.js';
 import { seNodes } from '../app/model/ir.js';
 import { openDataset, sampleIndices } from '../app/data/index.js';
-import { runPrune, TARGET_TOLERANCE, type RunPruneSettings } from '../app/workflows/prune.js';
+import { runPrune, PRUNE_DEFAULTS, TARGET_TOLERANCE, type RunPruneSettings } from '../app/workflows/prune.js';
 
-const settings: RunPruneSettings = {
-  criterion: 'l1',
-  residual: 'freeze',
-  target: { targetMacs: 0.5 },
-  minChannels: 1,
-  roundTo: 1,
-  seed: 0,
-  fold: { mode: 'auto', constantThreshold: 0.01, identityThreshold: 0.02 },
-  recalibrate: true,
-  steps: 1,
-  ignore: [],
-};
+const settings: RunPruneSettings = { ...PRUNE_DEFAULTS, fold: { ...PRUNE_DEFAULTS.fold }, criterion: 'l1', target: { targetMacs: 0.5 }, seed: 0, ignore: [] };
 
 test('a model without SE blocks prunes with l1, taylor, bn-gamma, random and (by fallback) the gate criteria', { timeout: 120_000 }, async () => {
   const m = await loadModel('zoo:se-resnet-demo?se=off');

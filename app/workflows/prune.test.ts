@@ -17,7 +17,7 @@ import { collectStats } from '../../pruning/stats/collect.js';
 import { prepareStart } from '../../pruning/pipeline.js';
 import { foldAdaptiveBn } from '../../pruning/adaptive-bn.js';
 import { tensorMoments } from '../../pruning/stats/channel-measures.js';
-import { runPrune, type RunPruneSettings, type PruneModel, type PruneData } from './prune.js';
+import { runPrune, PRUNE_DEFAULTS, type RunPruneSettings, type PruneModel, type PruneData } from './prune.js';
 import { buildRealExport, realExportsProblem } from '../../pruning/real-exports.js';
 
 const problem = realExportsProblem();
@@ -25,18 +25,7 @@ let model: PruneModel;
 let data: PruneData;
 const pre = { mean: [0.286], std: [0.353], channels: 1 as const };
 
-const base: RunPruneSettings = {
-  criterion: 'l1',
-  residual: 'freeze',
-  target: { targetMacs: 0.5 },
-  minChannels: 1,
-  roundTo: 1,
-  seed: 0,
-  fold: { mode: 'auto', constantThreshold: 0.01, identityThreshold: 0.02 },
-  recalibrate: true,
-  steps: 1,
-  ignore: [],
-};
+const base: RunPruneSettings = { ...PRUNE_DEFAULTS, fold: { ...PRUNE_DEFAULTS.fold }, criterion: 'l1', target: { targetMacs: 0.5 }, seed: 0, ignore: [] };
 
 async function subset(ds: Dataset, n: number): Promise<{ ds: Dataset; idx: number[] }> {
   return { ds, idx: sampleIndices(await ds.labels(), n, 0) };
