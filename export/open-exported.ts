@@ -15,6 +15,7 @@ import { readRegular } from '../app/util/read-bounded.js';
 import { decodeModel } from '../app/engine/onnx/schema.js';
 import { readTflite } from './tflite/read.js';
 import type { Runner } from './types.js';
+import type { Inference } from '../app/engine/inference.js';
 
 export interface ExportedModel {
   format: 'onnx' | 'tflite' | 'tfjs';
@@ -31,6 +32,16 @@ export interface ExportedModel {
   bytes: number;
   /** Opens it in its own runtime (release the runner when done). */
   runtime(): Promise<Runner>;
+}
+
+/** The file's runtime as an {@link Inference} (logits only), for the evaluation and compare code. */
+export async function exportedInference(m: ExportedModel): Promise<Inference> {
+  const runner = await m.runtime();
+  return {
+    engine: runner.runtime,
+    run: async (x, n) => ({ logits: await runner.run(x, n), gates: new Map() }),
+    release: () => runner.release(),
+  };
 }
 
 function imageShape(dims: number[], layout: 'NCHW' | 'NHWC', what: string): [number, number, number] {

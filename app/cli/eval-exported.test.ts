@@ -3,12 +3,13 @@
  * represent) runs in onnxruntime, an int8 .tflite in the TFLite interpreter, a TF.js graph model
  * (by folder or model.json) in tfjs, each with the labels and preprocessing its metadata carries;
  * an fp32 ONNX export opens through the IR with them too. Top-1 on the same 300 test images stays
- * within 3 points of the float model's.
+ * within 3 points of the float model's. `seprune compare` sets the files beside the float model,
+ * their parameters and MACs from the model their metadata names as their source.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,4 +58,27 @@ test('eval runs each exported file in its own runtime, with the labels and prepr
     assert.deepEqual(j.perClass.map((c) => c.name), float.perClass.map((c) => c.name), `${path}: the same classes`);
     assert.ok(Math.abs(j.top1 - float.top1) <= 0.03, `${path}: top-1 ${j.top1} against float ${float.top1}`);
   }
+});
+
+test('compare runs exported files beside the float model, parameters and MACs from their source', { timeout: 600_000 }, () => {
+  const r = run('compare', MODEL, join(dir, 'm8.onnx'), join(dir, 'm8.tflite'), join(dir, 'web16'), '--data', 'fashion-mnist', '--limit', '300', '--no-latency', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { rows: { model: string; engine: string; top1: number; params: number; macs: number; fileBytes: number }[] };
+  assert.deepEqual(j.rows.map((x) => x.engine.split(' ')[0]), ['onnxruntime-node', 'onnxruntime-node', 'tflite', '@tensorflow/tfjs']);
+  for (const row of j.rows.slice(1)) {
+    assert.equal(row.params, j.rows[0].params);
+    assert.equal(row.macs, j.rows[0].macs);
+    assert.ok(Math.abs(row.top1 - j.rows[0].top1) <= 0.03, `${row.model}: ${row.top1} against ${j.rows[0].top1}`);
+  }
+  assert.equal(j.rows[1].fileBytes, statSync(join(dir, 'm8.onnx')).size);
+
+  // A file whose source model is gone: one sentence.
+  const pruned = join(dir, 'p.seprune');
+  assert.equal(run('prune', MODEL, '--target-macs', '0.7', '--criterion', 'l1', '--fold-se', 'none', '--out', pruned).status, 0);
+  const orphan = join(dir, 'orphan.onnx');
+  assert.equal(run('export', pruned, '--format', 'onnx', '--quant', 'int8', '--out', orphan, '--data', 'fashion-mnist', '--limit', '100', '--no-verify', '--no-baseline').status, 0);
+  rmSync(pruned);
+  const refused = run('compare', MODEL, orphan, '--data', 'fashion-mnist', '--limit', '50');
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.match(refused.stderr.trim(), /^seprune: \S+orphan\.onnx was exported from \S+p\.seprune, which does not open here \(.*does not exist\); its parameters and MACs come from that model\.$/);
 });

@@ -12,7 +12,7 @@ import { encodeProject, type Project } from '../model/project-file.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';
 import { costReport } from '../model/accounting.js';
-import { createInference } from '../engine/inference.js';
+import { createInference, type Inference } from '../engine/inference.js';
 import { evaluateOn, measureLatency } from './evaluate.js';
 import { logitCount } from '../model/shapes.js';
 import type { CompareDiff, CompareReport, CompareRow } from './compare-types.js';
@@ -23,8 +23,11 @@ export type { CompareDiff, ComparePerClass, CompareReport, CompareRow } from './
 export interface CompareInput {
   /** How the model is named in the report (its path, zoo spec or session label). */
   label: string;
+  /** The model's IR: its parameters and MACs, and what runs unless `open` is given. */
   graph: Graph;
   fileBytes: number;
+  /** Runs the model instead of the IR (an exported file in its own runtime, export/open-exported.ts). */
+  open?: () => Promise<Inference>;
 }
 
 export interface CompareOptions {
@@ -82,7 +85,7 @@ export async function compareModels(models: CompareInput[], ds: Dataset, indices
   const rows: CompareRow[] = [];
   for (const [i, m] of models.entries()) {
     o.check?.();
-    const inf = await createInference(m.graph, { engine: o.engine ?? 'auto', gates: false });
+    const inf = m.open ? await m.open() : await createInference(m.graph, { engine: o.engine ?? 'auto', gates: false });
     try {
       const step = `model ${i + 1}/${models.length}`;
       const progress: Progress | undefined = o.progress && { update: (_l, d, t) => o.progress!.update(`${step}: accuracy`, d, t), done: () => {} };

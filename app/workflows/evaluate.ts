@@ -7,8 +7,8 @@ import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';
 import { logitCount } from '../model/shapes.js';
-import { createInference, type EngineName, type Inference, type InferenceOptions } from '../engine/inference.js';
-import type { ExportedModel } from '../../export/open-exported.js';
+import { createInference, type EngineName, type InferenceOptions } from '../engine/inference.js';
+import { exportedInference, type ExportedModel } from '../../export/open-exported.js';
 import { evaluateOn, measureLatency, type Latency } from '../eval/evaluate.js';
 
 export interface Evaluation {
@@ -34,12 +34,7 @@ export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[]
  * .tflite, a TF.js graph model: export/open-exported.ts), which the IR cannot represent.
  */
 export async function evaluateExported(m: ExportedModel, ds: Dataset, indices: number[], o: { latency: boolean; progress?: Progress }): Promise<Evaluation> {
-  const runner = await m.runtime();
-  const inf: Inference = {
-    engine: runner.runtime,
-    run: async (x, n) => ({ logits: await runner.run(x, n), gates: new Map() }),
-    release: () => runner.release(),
-  };
+  const inf = await exportedInference(m);
   try {
     const result = await evaluateOn(inf, ds, indices, { logits: m.classes, ...(o.progress ? { progress: o.progress } : {}) });
     const latency = o.latency ? await measureLatency(inf, [...m.inputShape]) : [];

@@ -5,14 +5,15 @@
  */
 import type { CommandSpec } from '../command.js';
 import { str } from '../command.js';
-import { loadModel } from '../../import/load.js';
 import type { LoadedModel } from '../../model/project.js';
 import { UserError } from '../../model/errors.js';
 import { checkWritable, writeFileAtomic } from '../../util/atomic-write.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
-import { modelFileBytes } from '../../eval/compare.js';
+import { modelFileBytes, type CompareInput } from '../../eval/compare.js';
+import { openModelFile, sourceOf } from '../../workflows/open-model-file.js';
+import { exportedInference } from '../../../export/open-exported.js';
 import { compareOn } from '../../workflows/compare.js';
 import { formatBytes, renderCompareHtml } from '../../eval/report-html.js';
 import { signed, signedMs, signedPoints } from '../../eval/deltas.js';
@@ -40,14 +41,27 @@ export const compareCommand: CommandSpec = {
     const html = str(ctx, 'html');
     const force = ctx.values.force === true;
     if (html) checkWritable(html, { force, protect: args.filter((a) => !a.startsWith('zoo:')) });
-    const models: LoadedModel[] = [];
-    for (const a of args) models.push(await loadModel(a));
-    const d = parseDataOptions(ctx, models[0], { required: true, defaultSplit: 'test' })!;
+    const inputs: CompareInput[] = [];
+    let first: LoadedModel | undefined;
+    for (const a of args) {
+      const opened = await openModelFile(a);
+      if ('loaded' in opened) {
+        first ??= opened.loaded;
+        inputs.push({ label: opened.loaded.source, graph: opened.loaded.project.graph, fileBytes: modelFileBytes(opened.loaded) });
+      } else {
+        const src = await sourceOf(a, opened.exported);
+        first ??= { ...src, project: { ...src.project, ...(opened.exported.preprocessing ? { preprocessing: opened.exported.preprocessing } : {}), ...(opened.exported.labels ? { labels: opened.exported.labels } : {}) } };
+        const exported = opened.exported;
+        inputs.push({ label: a, graph: src.project.graph, fileBytes: exported.bytes, open: () => exportedInference(exported) });
+        ctx.log(`${a}: the ${exported.format} file runs as it is, in its own runtime; parameters and MACs are those of ${exported.source}, which it was exported from`);
+      }
+    }
+    const d = parseDataOptions(ctx, first!, { required: true, defaultSplit: 'test' })!;
     const ds = await openCommandDataset(ctx, d);
     const indices = sampleIndices(await ds.labels(), d.limit, d.seed);
     ctx.log(`data: ${ds.name} from ${ds.source} (${ds.split}), ${indices.length} of ${ds.size} images`);
     const r = await compareOn(
-      models.map((m) => ({ label: m.source, graph: m.project.graph, fileBytes: modelFileBytes(m) })),
+      inputs,
       ds,
       indices,
       { engine: engineChoice(ctx), latency: ctx.values['no-latency'] !== true, progress: ctx.progress },

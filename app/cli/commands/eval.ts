@@ -1,31 +1,12 @@
 /** `seprune eval <model> --data <dataset>`: accuracy, per-class accuracy, confusion, loss and CPU latency. */
-import { existsSync, statSync } from 'node:fs';
 import type { CommandSpec } from '../command.js';
-import { loadModel } from '../../import/load.js';
 import { DATA_OPTIONS, parseDataOptions, openCommandDataset } from '../data-options.js';
 import { ENGINE_OPTION, engineChoice } from '../engine-option.js';
 import { sampleIndices } from '../../data/index.js';
 import { evaluateExported, evaluateModel } from '../../workflows/evaluate.js';
-import { ModelError } from '../../model/errors.js';
-import type { LoadedModel } from '../../model/project.js';
-import { openExported, type ExportedModel } from '../../../export/open-exported.js';
+import type { ExportedModel } from '../../../export/open-exported.js';
+import { openModelFile } from '../../workflows/open-model-file.js';
 import type { ModelFacts } from '../data-options.js';
-
-/** The model as the IR reads it, else the file in its own runtime (a format the IR cannot represent). */
-async function openForEval(arg: string): Promise<{ loaded: LoadedModel } | { exported: ExportedModel }> {
-  if (existsSync(arg) && statSync(arg).isDirectory()) {
-    const exported = await openExported(arg);
-    if (exported) return { exported };
-  }
-  try {
-    return { loaded: await loadModel(arg) };
-  } catch (e) {
-    if (!(e instanceof ModelError) || arg.startsWith('zoo:')) throw e;
-    const exported = await openExported(arg);
-    if (!exported) throw e;
-    return { exported };
-  }
-}
 
 function factsOf(m: ExportedModel): ModelFacts {
   return { project: { graph: { inputs: [{ shape: [...m.inputShape] }] }, ...(m.preprocessing ? { preprocessing: m.preprocessing } : {}), ...(m.labels ? { labels: m.labels } : {}) } };
@@ -44,7 +25,7 @@ export const evalCommand: CommandSpec = {
   examples: ['seprune eval zoo:se-resnet-demo --data fashion-mnist --limit 500 --json', 'seprune eval model-int8.tflite --data fashion-mnist --limit 1000'],
   async run(ctx) {
     const arg = ctx.positionals[0];
-    const opened = await openForEval(arg);
+    const opened = await openModelFile(arg);
     const facts = 'exported' in opened ? factsOf(opened.exported) : opened.loaded;
     const d = parseDataOptions(ctx, facts, { required: true, defaultSplit: 'test' })!;
     const ds = await openCommandDataset(ctx, d);
