@@ -136,12 +136,17 @@ async function statsWork({ model: m, req }: WorkInputs['stats'], ctx: JobContext
   return { stats: r.stats, classNames: ds.classes, skipped: r.run.skipped.length, ...(r.note ? { note: r.note } : {}) };
 }
 
+/** SE folding reads gate statistics: refused before the job when the model has SE blocks but neither statistics nor their data. */
+export function checkFoldStats(m: WorkModel, req: PreviewPruneRequest): void {
+  if (req.fold.mode !== 'none' && !m.stats && m.graph.nodes.some((n) => n.kind === 'se') && !m.info.statsData) {
+    throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
+  }
+}
+
 async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext): Promise<WorkOutputs['prune']> {
   const { preview } = planFor(m, req);
   const s = settingsFor(m, req);
-  if (s.fold.mode !== 'none' && !m.stats && m.graph.nodes.some((n) => n.kind === 'se') && !m.info.statsData) {
-    throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
-  }
+  checkFoldStats(m, req);
   // Calibration: the statistics' own images; accuracy on the same dataset's test split (as `seprune prune`).
   const calib = m.info.statsData ? await openData(m.info.statsData, m) : undefined;
   const evalData = m.info.statsData ? await openData(m.info.statsData, m, 'test') : undefined;

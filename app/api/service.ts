@@ -25,7 +25,7 @@ import { chooseBackend } from '../engine/backend.js';
 import { zooList } from './zoo-list.js';
 import { checkExport, checkFinetune, exportFormats } from './model-jobs.js';
 import { JobRunner, type JobContext } from './jobs.js';
-import { planFor, type WorkModel } from './job-work.js';
+import { checkFoldStats, planFor, type WorkModel } from './job-work.js';
 import { inProcessHost, type JobHost } from './job-host.js';
 import { browse } from './browse.js';
 import { previewPreprocessing } from './preprocess-preview.js';
@@ -297,7 +297,7 @@ export function createService(o: ServiceOptions): Service {
     prune: async (req) => {
       const e = entry(req.modelId);
       planFor(work(e), req); // settings errors answer the call itself
-      if (req.fold.mode !== 'none' && !e.stats) throw new UserError('SE folding needs gate statistics: run the statistics first, or set folding to none.');
+      checkFoldStats(work(e), req);
       return startJob('prune', [req.modelId], (ctx) => pruneJob(req, ctx));
     },
     undo: async (req) => {
