@@ -16,6 +16,7 @@ import { decodeModel } from '../app/engine/onnx/schema.js';
 import { readTflite } from './tflite/read.js';
 import type { Runner } from './types.js';
 import type { Inference } from '../app/engine/inference.js';
+import { diskBytes } from '../app/eval/compare.js';
 
 export interface ExportedModel {
   format: 'onnx' | 'tflite' | 'tfjs';
@@ -101,7 +102,6 @@ async function openTfliteFile(path: string): Promise<ExportedModel> {
 interface GraphModelJson {
   format?: string;
   modelTopology?: { node?: { op?: string; attr?: { shape?: { shape?: { dim?: { size?: string | number }[] } } } }[] };
-  weightsManifest?: { paths?: string[] }[];
   userDefinedMetadata?: Record<string, string>;
 }
 
@@ -119,25 +119,29 @@ async function openTfjsFolder(dir: string): Promise<ExportedModel | undefined> {
   const placeholder = (json.modelTopology?.node ?? []).find((n) => n.op === 'Placeholder');
   const dims = (placeholder?.attr?.shape?.shape?.dim ?? []).map((d, i) => (i === 0 ? 1 : Number(d.size)));
   const inputShape = imageShape(dims, 'NHWC', what);
-  const weights = (json.weightsManifest ?? []).flatMap((g) => g.paths ?? []).map((p) => join(dir, p));
-  const bytes = [file, ...weights].reduce((s, p) => s + (existsSync(p) ? statSync(p).size : 0), 0);
   const { openTfjs } = await import('./verify/tfjs.js');
-  // The graph does not state its output size: one probe image tells it.
-  const probe = await openTfjs(dir);
+  // The graph does not state its output size: one probe image tells it. The loaded model is kept
+  // for the first runtime() call rather than loaded again.
+  let probe: Runner | undefined = await openTfjs(dir);
   let classes: number;
   try {
-    classes = (await probe.run(new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]), 1)).length;
-  } finally {
+    classes = classesOf([1, (await probe.run(new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]), 1)).length], what);
+  } catch (e) {
     await probe.release();
+    throw e;
   }
   return {
     format: 'tfjs',
     path: dir,
     inputShape,
-    classes: classesOf([1, classes], what),
+    classes,
     ...factsFromMetadata(json.userDefinedMetadata ?? {}, what),
-    bytes,
-    runtime: () => openTfjs(dir),
+    bytes: diskBytes(file),
+    runtime: async () => {
+      const r = probe ?? (await openTfjs(dir));
+      probe = undefined;
+      return r;
+    },
   };
 }
 

@@ -12,6 +12,7 @@
 import type { CompareReport as CompareReportDto } from '../eval/compare-types.js';
 import type { ExcitationStats as ExcitationStatsDto, SeBlockStats as SeBlockStatsDto } from '../model/excitation-stats.js';
 import type { Preprocessing as PreprocessingDto } from '../model/ir.js';
+import type { TrainProgress as TrainProgressDto } from '../train/train-progress.js';
 
 export type { TransformStep } from '../model/transform.js';
 
@@ -409,18 +410,8 @@ export interface FinetuneRequest {
   device?: string;
 }
 
-/** One training progress event (app/train TrainProgress). */
-export interface TrainProgressDto {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  loss: number;
-  accuracy: number;
-  lr: number;
-  imagesPerSecond: number;
-  etaSeconds: number;
-}
+/** One training progress event (app/train/train-progress.ts). */
+export type { TrainProgress as TrainProgressDto } from '../train/train-progress.js';
 
 export interface FinetuneResult {
   /** The fine-tuned model, a new model of the session whose parent is the one trained. */

@@ -13,7 +13,7 @@ import { compareOn } from '../workflows/compare.js';
 import { chooseBackend } from '../engine/backend.js';
 import { autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
 import { checkTrainOptions } from '../train/plan.js';
-import { chooseEngine, engineChoices } from '../train/torch/index.js';
+import { chooseEngine, engineChoices, isDeviceSpec } from '../train/torch/index.js';
 import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
 import { modelExtensions } from '../import/index.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
@@ -96,7 +96,7 @@ export function checkFinetune(req: FinetuneRequest): void {
   checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}) });
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
   if (req.engine !== undefined && !engineChoices().includes(req.engine)) throw new UserError(`The training engine must be ${engineChoices().join(', ')}.`);
-  if (req.device !== undefined && !/^(auto|cpu|mps|cuda(:\d+)?)$/.test(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
+  if (req.device !== undefined && !isDeviceSpec(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
 }
 
 export interface FinetuneOutcome {

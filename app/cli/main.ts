@@ -10,7 +10,7 @@ import { createProgress } from './progress.js';
 import { UserError } from '../model/errors.js';
 import { cliMessage } from './error-words.js';
 import { COMMANDS } from './commands/index.js';
-import { modelReaders } from '../import/index.js';
+import { modelFileList } from '../import/index.js';
 import type { DatasetReport } from './command.js';
 
 const COMMON: Record<string, OptionSpec> = {
@@ -49,7 +49,7 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary.split('\n')[0]}`),
     '',
-    `Models: a file (${modelReaders.map((r) => r.name).join(', ')}) or zoo:<name> (see \`seprune zoo\`).`,
+    `Models: a file (${modelFileList()}) or zoo:<name> (see \`seprune zoo\`).`,
     'Run `seprune <command> --help` for a command\'s options.',
   ].join('\n');
 }

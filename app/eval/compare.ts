@@ -10,7 +10,7 @@ import type { Graph } from '../model/ir.js';
 import type { LoadedModel } from '../model/project.js';
 import { encodeProject, type Project } from '../model/project-file.js';
 import type { Dataset } from '../data/types.js';
-import type { Progress } from '../util/progress.js';
+import { relabelled, type Progress } from '../util/progress.js';
 import { costReport } from '../model/accounting.js';
 import { createInference, type Inference } from '../engine/inference.js';
 import { evaluateOn, measureLatency } from './evaluate.js';
@@ -52,12 +52,16 @@ export function projectBytes(p: Project): number {
  * zoo model, the size of its .seprune encoding.
  */
 export function modelFileBytes(m: LoadedModel): number {
-  if (m.source.startsWith('zoo:')) return projectBytes(m.project);
-  let bytes = statSync(m.source).size;
-  if (m.source.endsWith('.json')) {
+  return m.source.startsWith('zoo:') ? projectBytes(m.project) : diskBytes(m.source);
+}
+
+/** Bytes of a model file on disk, with the weight files a TF.js model.json lists. */
+export function diskBytes(path: string): number {
+  let bytes = statSync(path).size;
+  if (path.endsWith('.json')) {
     try {
-      const j = JSON.parse(readFileSync(m.source, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
-      for (const g of j.weightsManifest ?? []) for (const p of g.paths ?? []) bytes += statSync(join(dirname(m.source), p)).size;
+      const j = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
+      for (const g of j.weightsManifest ?? []) for (const p of g.paths ?? []) bytes += statSync(join(dirname(path), p)).size;
     } catch {
       // the reader already accepted the file; a missing shard only makes the size smaller
     }
@@ -88,7 +92,7 @@ export async function compareModels(models: CompareInput[], ds: Dataset, indices
     const inf = m.open ? await m.open() : await createInference(m.graph, { engine: o.engine ?? 'auto', gates: false });
     try {
       const step = `model ${i + 1}/${models.length}`;
-      const progress: Progress | undefined = o.progress && { update: (_l, d, t) => o.progress!.update(`${step}: accuracy`, d, t), done: () => {} };
+      const progress: Progress | undefined = o.progress && relabelled(o.progress, `${step}: accuracy`);
       const r = await evaluateOn(inf, ds, indices, { logits: logitCount(m.graph), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(progress ? { progress } : {}) });
       o.check?.();
       let latencyMs: number | null = null;

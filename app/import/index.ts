@@ -24,8 +24,13 @@ export function modelExtensions(): string[] {
   return [...new Set(modelReaders.flatMap((r) => r.extensions))];
 }
 
+/** The formats as a list: ".seprune, .onnx, TF.js model.json". */
+export function modelFileList(): string {
+  return modelReaders.map((r) => r.name).join(', ');
+}
+
 /** The formats in a sentence's words: ".seprune, .onnx or TF.js model.json". */
-export function modelFileNames(or = 'or'): string {
+export function modelFileNames(): string {
   const names = modelReaders.map((r) => r.name);
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} ${or} ${names.at(-1)}` : (names[0] ?? '');
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
 }

@@ -13,10 +13,10 @@ import type { LoadedModel } from '../model/project.js';
 import { graphHash } from '../model/graph-hash.js';
 import { validateGraph } from '../model/validate-graph.js';
 import { readRegular } from '../util/read-bounded.js';
-import { modelReaders as readers } from './index.js';
+import { modelFileList, modelReaders as readers } from './index.js';
 
 export async function loadModel(arg: string): Promise<LoadedModel> {
-  if (!arg) throw new ModelError(`No model given; pass a file (${readers.map((r) => r.name).join(', ')}) or zoo:<name>.`);
+  if (!arg) throw new ModelError(`No model given; pass a file (${modelFileList()}) or zoo:<name>.`);
   const trained = arg.startsWith('zoo:') ? trainedModelPath(arg.slice(4)) : undefined;
   if (trained) {
     const project = decodeProject(readFileSync(trained), `Trained model ${arg}`);
@@ -30,7 +30,7 @@ export async function loadModel(arg: string): Promise<LoadedModel> {
   const bytes = await readRegular(arg, `Model file ${arg}`);
   const head = bytes.subarray(0, 64);
   const reader = readers.find((r) => r.match(arg, head));
-  if (!reader) throw new ModelError(`Model file ${basename(arg)} is not a format this tool reads (${readers.map((r) => r.name).join(', ')}).`);
+  if (!reader) throw new ModelError(`Model file ${basename(arg)} is not a format this tool reads (${modelFileList()}).`);
   const project = await reader.read(bytes, arg);
   validateGraph(project.graph, `Model file ${basename(arg)}`);
   return { project, source: arg, hash: graphHash(project.graph) };

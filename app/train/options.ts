@@ -8,6 +8,9 @@ import type { OptimizerKind } from './optimizers.js';
 import type { ScheduleKind } from './schedule.js';
 import type { AugmentOptions } from './augment.js';
 import type { CheckpointProject, EpochSummary } from './checkpoint.js';
+import type { TrainProgress } from './train-progress.js';
+
+export type { TrainProgress } from './train-progress.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -58,21 +61,6 @@ export interface TrainOptions {
   onProgress?: (ev: TrainProgress) => void;
   /** Called after each epoch (after its checkpoint is written). */
   onEpoch?: (s: EpochSummary) => void;
-}
-
-export interface TrainProgress {
-  /** 1-based epoch being trained, of `epochs`. */
-  epoch: number;
-  epochs: number;
-  /** Steps done in this epoch, of `steps`. */
-  step: number;
-  steps: number;
-  /** Running mean loss and accuracy over this epoch so far. */
-  loss: number;
-  accuracy: number;
-  lr: number;
-  imagesPerSecond: number;
-  etaSeconds: number;
 }
 
 export interface TrainResult {

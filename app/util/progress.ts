@@ -7,3 +7,8 @@ export interface Progress {
   update(label: string, done: number, total: number, etaSeconds?: number): void;
   done(): void;
 }
+
+/** `p` with every update named `label` (a step inside a larger job); its done() is left to the job. */
+export function relabelled(p: Pick<Progress, 'update'>, label: string): Progress {
+  return { update: (_l, done, total) => p.update(label, done, total), done: () => {} };
+}

@@ -7,7 +7,7 @@ import type { Graph } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../util/progress.js';
 import { logitCount } from '../model/shapes.js';
-import { createInference, type EngineName, type InferenceOptions } from '../engine/inference.js';
+import { createInference, type EngineName, type Inference, type InferenceOptions } from '../engine/inference.js';
 import { exportedInference, type ExportedModel } from '../../export/open-exported.js';
 import { evaluateOn, measureLatency, type Latency } from '../eval/evaluate.js';
 
@@ -18,15 +18,19 @@ export interface Evaluation {
   latency: Latency[];
 }
 
-export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[], o: { engine?: InferenceOptions['engine']; latency: boolean; progress?: Progress }): Promise<Evaluation> {
-  const inf = await createInference(graph, { engine: o.engine ?? 'auto' });
+/** Accuracy on the images, then latency, in `inf` (released after). */
+async function measure(inf: Inference, logits: number, inputShape: number[], ds: Dataset, indices: number[], o: { latency: boolean; progress?: Progress }): Promise<Evaluation> {
   try {
-    const result = await evaluateOn(inf, ds, indices, { logits: logitCount(graph), ...(o.progress ? { progress: o.progress } : {}) });
-    const latency = o.latency ? await measureLatency(inf, graph.inputs[0].shape) : [];
+    const result = await evaluateOn(inf, ds, indices, { logits, ...(o.progress ? { progress: o.progress } : {}) });
+    const latency = o.latency ? await measureLatency(inf, inputShape) : [];
     return { engine: inf.engine, ...(inf.note ? { note: inf.note } : {}), result, latency };
   } finally {
     await inf.release();
   }
+}
+
+export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[], o: { engine?: InferenceOptions['engine']; latency: boolean; progress?: Progress }): Promise<Evaluation> {
+  return measure(await createInference(graph, { engine: o.engine ?? 'auto' }), logitCount(graph), graph.inputs[0].shape, ds, indices, o);
 }
 
 /**
@@ -34,12 +38,5 @@ export async function evaluateModel(graph: Graph, ds: Dataset, indices: number[]
  * .tflite, a TF.js graph model: export/open-exported.ts), which the IR cannot represent.
  */
 export async function evaluateExported(m: ExportedModel, ds: Dataset, indices: number[], o: { latency: boolean; progress?: Progress }): Promise<Evaluation> {
-  const inf = await exportedInference(m);
-  try {
-    const result = await evaluateOn(inf, ds, indices, { logits: m.classes, ...(o.progress ? { progress: o.progress } : {}) });
-    const latency = o.latency ? await measureLatency(inf, [...m.inputShape]) : [];
-    return { engine: inf.engine, result, latency };
-  } finally {
-    await inf.release();
-  }
+  return measure(await exportedInference(m), m.classes, [...m.inputShape], ds, indices, o);
 }

@@ -6,7 +6,7 @@
  */
 import type { Graph, Preprocessing } from '../model/ir.js';
 import type { Dataset } from '../data/types.js';
-import type { Progress } from '../util/progress.js';
+import { relabelled, type Progress } from '../util/progress.js';
 import { borderValue } from '../data/transform.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
 import type { TrainResult } from '../train/options.js';
@@ -26,5 +26,5 @@ export function trainOn(w: TrainWork): Promise<TrainResult & Partial<TorchRunInf
 
 /** Top-1 of the trained graph on the test images; `label` renames the progress steps. */
 export function evaluateTrained(graph: Graph, test: Dataset, indices: number[], progress: Progress, label?: string): Promise<EvalResult> {
-  return evaluate(graph, test, indices, { progress: label ? { update: (_l, d, t) => progress.update(label, d, t), done: () => {} } : progress });
+  return evaluate(graph, test, indices, { progress: label ? relabelled(progress, label) : progress });
 }

@@ -18,7 +18,7 @@ import { type Graph, seNodes } from '../model/ir.js';
 import { costReport } from '../model/accounting.js';
 import { CalibrationMissingError, UserError } from '../model/errors.js';
 import type { Dataset } from '../data/types.js';
-import type { Progress } from '../util/progress.js';
+import { relabelled, type Progress } from '../util/progress.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { ChannelGroup, FrozenNode, ResidualMode } from '../../pruning/groups.js';
 import { CRITERIA, criterion as criterionByName, needsData, scoreGroups, type Criterion } from '../../pruning/importance/index.js';
@@ -278,7 +278,7 @@ export async function runPrune(model: PruneModel, s: RunPruneSettings, data: Pru
   // Accuracy on the eval images: before, one shot without re-estimation (one step), after.
   const ev = data.eval;
   const top1 = async (x: Graph, label: string) =>
-    ev ? (await evaluate(x, ev.ds, ev.idx, { engine: data.engine, progress: { update: (_l, d, t) => progress.update(label, d, t), done: () => {} } })).top1 : null;
+    ev ? (await evaluate(x, ev.ds, ev.idx, { engine: data.engine, progress: relabelled(progress, label) })).top1 : null;
   const top1Before = await top1(g, 'accuracy before');
   const top1Pruned = cut.unrecalibrated ? await top1(foldAdaptiveBn(cut.unrecalibrated, adaptive.inserted), 'accuracy without re-estimation') : null;
   const top1After = recal || !cut.unrecalibrated ? await top1(finalGraph, 'accuracy after') : top1Pruned;

@@ -7,11 +7,12 @@ import { evaluateExported, evaluateModel } from '../../workflows/evaluate.js';
 import type { ExportedModel } from '../../../export/open-exported.js';
 import { openModelFile } from '../../workflows/open-model-file.js';
 import type { ModelFacts } from '../data-options.js';
+import { pct, table } from '../format.js';
 
+/** What the data flags read of an exported file: its input shape and the preprocessing and labels its metadata carries. */
 function factsOf(m: ExportedModel): ModelFacts {
   return { project: { graph: { inputs: [{ shape: [...m.inputShape] }] }, ...(m.preprocessing ? { preprocessing: m.preprocessing } : {}), ...(m.labels ? { labels: m.labels } : {}) } };
 }
-import { pct, table } from '../format.js';
 
 export const evalCommand: CommandSpec = {
   name: 'eval',

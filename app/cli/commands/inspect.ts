@@ -1,7 +1,7 @@
 /** `seprune inspect <model>`: architecture summary (shapes, params/MACs per stage, SE blocks). */
 import type { CommandSpec } from '../command.js';
 import { loadModel } from '../../import/load.js';
-import { modelReaders } from '../../import/index.js';
+import { modelFileList } from '../../import/index.js';
 import { summarize } from '../../model/summary.js';
 import { fmtCount, table } from '../format.js';
 
@@ -9,7 +9,7 @@ export const inspectCommand: CommandSpec = {
   name: 'inspect',
   summary: 'Show a model\'s architecture: input/output shapes, params and MACs per stage and in total, and its SE blocks.',
   options: {},
-  positionals: [{ name: 'model', required: true, description: `A model file (${modelReaders.map((r) => r.name).join(', ')}) or zoo:<name>.` }],
+  positionals: [{ name: 'model', required: true, description: `A model file (${modelFileList()}) or zoo:<name>.` }],
   examples: ['seprune inspect zoo:se-resnet50', 'seprune inspect zoo:se-mobilenet-demo --json'],
   async run(ctx) {
     const m = await loadModel(ctx.positionals[0]);

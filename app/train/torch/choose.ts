@@ -30,7 +30,8 @@ export interface EngineDecision {
   pythons: TorchProbe[];
 }
 
-const DEVICE = /^(auto|cpu|mps|cuda(:\d+)?)$/;
+/** Whether `device` is a device setting: auto, cpu, mps, cuda or cuda:N. */
+export const isDeviceSpec = (device: string): boolean => /^(auto|cpu|mps|cuda(:\d+)?)$/.test(device);
 
 /** What the app shows about the torch engine: found or why not, and its devices. */
 export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason: string; python?: string; version?: string; devices: string[] } {
@@ -44,7 +45,7 @@ export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: bo
 export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env: NodeJS.ProcessEnv = process.env): EngineDecision {
   const choices = engineChoices();
   if (!choices.includes(choice)) throw new UserError(`--engine must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(choice)}".`);
-  if (!DEVICE.test(device)) throw new UserError(`--device must be auto, cpu, cuda, cuda:N or mps, got "${device}".`);
+  if (!isDeviceSpec(device)) throw new UserError(`--device must be auto, cpu, cuda, cuda:N or mps, got "${device}".`);
   if (choice !== 'auto') {
     const e = engineNamed(choice);
     const p = e.probe(device, env);
