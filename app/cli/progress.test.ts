@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { duration, estimateEta, progressLine } from './progress.js';
+import { progressLine } from './progress.js';
+import { duration, estimateEta } from '../util/eta.js';
 
 test('the progress bar says the time left, given or estimated from the rate so far', () => {
   assert.equal(progressLine('stats', 50, 200, 12.4), `stats ${'█'.repeat(8)}${'░'.repeat(22)} 50/200 (25%) ETA 12s`);

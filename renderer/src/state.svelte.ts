@@ -24,6 +24,7 @@ import {
 } from '../../app/api/contract.js';
 import { getApi, readableError, uploadModel } from './api.js';
 import { formatsInWords, isModelFile } from './model-formats.js';
+import { advanceSince, estimateEta, type EtaSince } from '../../app/util/eta.js';
 
 export type View = 'start' | 'model' | 'importance' | 'prune' | 'finetune' | 'compare' | 'export';
 
@@ -34,6 +35,19 @@ export interface JobView {
   label: string;
   done: number;
   total: number;
+  /** When the job was started (ms). */
+  startedAt: number;
+  /** Seconds left: the job's own estimate (training) or the rate of its current step so far. */
+  eta?: number;
+  since?: EtaSince;
+}
+
+/** How the last job ended, shown in the job panel until the next one starts or it is dismissed. */
+export interface JobOutcome {
+  kind: JobKind;
+  title: string;
+  outcome: 'done' | 'cancelled' | 'failed';
+  seconds: number;
 }
 
 export const ui = $state({
@@ -53,7 +67,10 @@ export const ui = $state({
   preview: null as PlanPreview | null,
   previewError: '',
   report: null as PruneReport | null,
+  /** The model the prune report made (the report shows while it is current). */
+  reportFor: '',
   job: null as JobView | null,
+  lastJob: null as JobOutcome | null,
   /** A short status of a quick call in flight (e.g. opening a model). */
   busy: '',
   error: '',
@@ -95,12 +112,20 @@ function onEvent(e: JobEvent): void {
     return;
   }
   if (e.type === 'progress') {
-    if (ui.job?.id === e.jobId) Object.assign(ui.job, { label: e.label, done: e.done, total: e.total });
+    if (ui.job?.id === e.jobId) {
+      const now = Date.now();
+      const since = advanceSince(ui.job.since, now, e.done, e.total);
+      Object.assign(ui.job, { label: e.label, done: e.done, total: e.total, since, eta: e.train?.etaSeconds ?? estimateEta(since, now, e.done, e.total) });
+    }
     for (const l of progressListeners) l(e);
     return;
   }
   pending.delete(e.jobId);
-  if (ui.job?.id === e.jobId) ui.job = null;
+  if (ui.job?.id === e.jobId) {
+    const outcome = e.type === 'done' ? 'done' : e.type === 'error' ? 'failed' : 'cancelled';
+    ui.lastJob = { kind: ui.job.kind, title: ui.job.title, outcome, seconds: (Date.now() - ui.job.startedAt) / 1000 };
+    ui.job = null;
+  }
   if (e.type === 'done') p.resolve(e.result);
   else if (e.type === 'error') p.reject(new Error(e.message));
   else p.reject(new Error('cancelled'));
@@ -113,15 +138,18 @@ export async function runJob<K extends JobKind>(kind: K, title: string, start: (
     subscribed = true;
   }
   ui.error = '';
-  ui.job = { id: '', kind, title, label: 'starting', done: 0, total: 0 };
+  ui.lastJob = null;
+  const startedAt = Date.now();
+  ui.job = { id: '', kind, title, label: 'starting', done: 0, total: 0, startedAt };
   let started: { jobId: string; queued?: JobQueued };
   try {
     started = await start();
   } catch (e) {
     ui.job = null;
+    ui.lastJob = { kind, title, outcome: 'failed', seconds: (Date.now() - startedAt) / 1000 };
     throw e;
   }
-  ui.job = { id: started.jobId, kind, title, label: started.queued ? queuedLabel(started.queued) : 'starting', done: 0, total: 0 };
+  ui.job = { id: started.jobId, kind, title, label: started.queued ? queuedLabel(started.queued) : 'starting', done: 0, total: 0, startedAt };
   const result = new Promise<unknown>((resolve, reject) => pending.set(started.jobId, { resolve, reject }));
   for (const e of early.get(started.jobId) ?? []) onEvent(e);
   early.delete(started.jobId);
@@ -205,7 +233,24 @@ export function closeDialog(path: string | null): void {
   answer?.(path);
 }
 
+/** Called when another model becomes the current one: settings that depend on it follow (model-actions.svelte.ts). */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+const modelChangeListeners = new Set<(next: ModelInfo, prev: ModelInfo | null) => void>();
+export function onModelChange(l: (next: ModelInfo, prev: ModelInfo | null) => void): void {
+  modelChangeListeners.add(l);
+}
+
+/** Why `m` cannot stand beside `cur` (teacher, compare): it takes other images or gives other classes; '' when it can. */
+export function incompatibility(m: ModelInfo, cur: ModelInfo): string {
+  const shape = (x: ModelInfo): string => x.summary.inputs[0]?.shape.slice(1).join('×') ?? '?';
+  const classes = (x: ModelInfo): number => x.summary.outputs[0]?.shape.at(-1) ?? 0;
+  if (shape(m) !== shape(cur)) return `it takes ${shape(m)} inputs, the current model ${shape(cur)}`;
+  if (classes(m) !== classes(cur)) return `it gives ${classes(m)} classes, the current model ${classes(cur)}`;
+  return '';
+}
+
 export function setModel(m: ModelInfo): void {
+  const prev = ui.model ? $state.snapshot(ui.model) : null;
   ui.model = m;
   const i = ui.models.findIndex((x) => x.id === m.id);
   if (i < 0) ui.models.push(m);
@@ -213,6 +258,16 @@ export function setModel(m: ModelInfo): void {
   ui.preview = null;
   ui.previewError = '';
   if (!m.summary.seBlocks.some((b) => b.name === ui.selectedSe)) ui.selectedSe = m.summary.seBlocks[0]?.name ?? '';
+  if (prev?.id !== m.id) {
+    if (ui.reportFor !== m.id) ui.report = null;
+    for (const l of modelChangeListeners) l(m, prev as ModelInfo | null);
+  }
+}
+
+/** Makes a model of the session the current one (the header's model list). */
+export function chooseModel(id: string): void {
+  const m = ui.models.find((x) => x.id === id);
+  if (m) setModel(m);
 }
 
 function opened(m: ModelInfo): void {
@@ -324,8 +379,9 @@ export async function runPrune(): Promise<void> {
   try {
     const r = await runJob('prune', 'Pruning', () => getApi().prune({ modelId: m.id, ...$state.snapshot(ui.prune) }));
     if (!r) return;
-    setModel(r.model);
+    ui.reportFor = r.model.id;
     ui.report = r.report;
+    setModel(r.model);
     await refreshPreview();
   } catch (e) {
     ui.error = readableError(e);

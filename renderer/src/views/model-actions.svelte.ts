@@ -5,7 +5,7 @@
  */
 import type { BackendInfo, CompareResult, DataChoice, ExportFormatDto, ExportResult, FinetuneResult, ModelInfo, TrainProgressDto } from '../../../app/api/contract.js';
 import { getApi, readableError } from '../api.js';
-import { progressListeners, runJob, setModel, ui } from '../state.svelte.js';
+import { incompatibility, onModelChange, progressListeners, runJob, setModel, ui } from '../state.svelte.js';
 
 export const work = $state({
   compare: { ids: [] as string[], limit: 500, latency: true, result: null as CompareResult | null },
@@ -48,6 +48,34 @@ export function rootOf(m: ModelInfo): ModelInfo {
   }
   return cur;
 }
+
+/** The teacher the Fine-tune view starts from: the model before pruning, when it fits; '' for none. */
+export function defaultTeacher(m: ModelInfo): string {
+  const root = rootOf(m);
+  return root.id !== m.id && !incompatibility(root, m) ? root.id : '';
+}
+
+/** The Compare view's starting choice: the model before pruning, then the current one. */
+export function defaultCompare(m: ModelInfo): string[] {
+  const root = rootOf(m);
+  return root.id === m.id || incompatibility(root, m) ? [m.id] : [root.id, m.id];
+}
+
+// Another model became current: what belonged to the previous one goes, choices are made again.
+onModelChange((next) => {
+  const f = work.finetune;
+  if (f.result?.model.id !== next.id) {
+    f.log = [];
+    f.status = '';
+    f.result = null;
+  }
+  f.teacherId = defaultTeacher(next);
+  const c = work.compare;
+  if (!c.ids.includes(next.id) || c.ids.some((id) => { const m = ui.models.find((x) => x.id === id); return !m || !!incompatibility(m, next); })) {
+    c.ids = defaultCompare(next);
+  }
+  if (work.export.result?.modelId !== next.id) work.export.result = null;
+});
 
 function dataFor(split: 'train' | 'test', limit: number): DataChoice {
   return { ...$state.snapshot(ui.data), split, limit };
