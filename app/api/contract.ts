@@ -427,6 +427,23 @@ export interface FinetuneResult {
   device?: string;
 }
 
+/** Save the whole session (every held model, parents kept) as one `.seprune` whose own model is `modelId`. */
+export interface SaveProjectRequest {
+  modelId: string;
+  /** A `.seprune` path in an existing folder on the machine running the api. */
+  path: string;
+  /** Replace the file if it exists. */
+  force: boolean;
+}
+
+export interface SaveProjectResult {
+  /** The absolute path written. */
+  path: string;
+  bytes: number;
+  /** How many models the file holds. */
+  models: number;
+}
+
 /** What the file/folder browser lists: folders, and the files of the kind being chosen. */
 export type BrowseKind = 'model' | 'folder';
 
@@ -584,6 +601,8 @@ export interface ApiMethods {
   previewPreprocessing: { request: PreviewPreprocessingRequest; response: PreprocessPreviewDto };
   recentFiles: { request: void; response: RecentFile[] };
   forgetRecent: { request: { path: string; kind: RecentFile['kind'] }; response: RecentFile[] };
+  sessionModels: { request: void; response: ModelInfo[] };
+  saveProject: { request: SaveProjectRequest; response: SaveProjectResult };
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -613,6 +632,8 @@ const METHOD_TABLE: { [M in ApiMethod]: true } = {
   previewPreprocessing: true,
   recentFiles: true,
   forgetRecent: true,
+  sessionModels: true,
+  saveProject: true,
 };
 
 /** Names of every method, for routing (HTTP `POST /api/<method>`, IPC `api:<method>`). */

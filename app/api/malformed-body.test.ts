@@ -23,7 +23,7 @@ test('malformed or empty JSON bodies are 400 with a sentence on every method', {
   };
   try {
     const takesRequest = API_METHODS.filter((m) => REQUEST_SHAPES[m] !== null);
-    assert.equal(takesRequest.length, 13);
+    assert.equal(takesRequest.length, 14);
     let answered = 0;
     for (const m of takesRequest) {
       const cases: [string, RegExp][] = [
@@ -43,7 +43,7 @@ test('malformed or empty JSON bodies are 400 with a sentence on every method', {
         answered++;
       }
     }
-    assert.equal(answered, 13 * 7);
+    assert.equal(answered, 14 * 7);
     // Nested shapes: a prune request whose fold is a string, a stats request whose preprocess has a string std.
     const prune = await post('prune', JSON.stringify({ modelId: 'm1', criterion: 'se-mean', target: {}, residual: 'freeze', roundTo: 1, minChannels: 1, fold: 'auto' }));
     assert.deepEqual(prune, { status: 400, error: 'The prune request needs fold as an object.' });

@@ -40,6 +40,7 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
   exportFormats: null,
   trainBackend: null,
   recentFiles: null,
+  sessionModels: null,
   openModel: { model: 'string' },
   runStats: { modelId: 'string', ...DATA },
   previewPrune: PRUNE,
@@ -64,6 +65,7 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
   browse: { path: '?string', kind: 'string', hidden: '?boolean' },
   previewPreprocessing: { data: 'string', split: 'string', preprocess: PREPROCESS, index: '?number', modelId: '?string' },
   forgetRecent: { path: 'string', kind: 'string' },
+  saveProject: { modelId: 'string', path: 'string', force: 'boolean' },
 };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

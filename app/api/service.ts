@@ -8,11 +8,12 @@
  */
 import { torchInfo } from '../train/torch/index.js';
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
+import { saveProject, type HistoryEntry, type Project, type SessionModel, type SessionPart } from '../model/project-file.js';
 import { loadModel } from '../import/load.js';
 import { modelFileNames, modelFormats } from '../import/index.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
@@ -100,9 +101,13 @@ interface Entry {
   info: ModelInfo;
   graph: Graph;
   stats?: ExcitationStats;
+  /** The steps that made it (the project's history, then what this session did). */
+  history: HistoryEntry[];
   /** The opened file's size on disk, or the size of the model's .seprune encoding. */
   fileBytes: number;
 }
+
+const step = (name: string, details: Record<string, unknown>): HistoryEntry => ({ step: name, at: new Date().toISOString(), details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> });
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -140,6 +145,16 @@ function defaultPreprocessing(g: Graph, stored?: PreprocessingDto): Preprocessin
   // The pipeline form, so the app's form edits steps whatever the project was written with.
   if (stored) return withPipeline(stored);
   return fromPipeline([{ op: 'ToTensor' }], g.inputs[0].shape[2] === 3 ? 3 : 1);
+}
+
+/** Where a session is saved: an absolute-resolved `.seprune` path in an existing folder. */
+function checkProjectPath(p: unknown): string {
+  if (typeof p !== 'string' || !p.trim()) throw new UserError('Choose where to save the project.');
+  const path = resolve(p.trim());
+  if (!path.toLowerCase().endsWith('.seprune')) throw new UserError(`A project is saved as a .seprune file; ${basename(path)} has another ending.`);
+  if (!isFolder(dirname(path))) throw new UserError(`The folder ${dirname(path)} does not exist.`);
+  if (isFolder(path)) throw new UserError(`${path} is a folder; give a file name ending in .seprune.`);
+  return path;
 }
 
 function isFolder(p: string): boolean {
@@ -214,10 +229,10 @@ export function createService(o: ServiceOptions): Service {
   }
   const version = o.version ?? packageVersion();
 
-  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
+  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number, history: HistoryEntry[] = []): ModelInfo {
     const id = `m${++counter}`;
     const info: ModelInfo = { id, source, origin, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
-    models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
+    models.set(id, { info, graph, history, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
     if (origin.kind === 'opened' && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
     evict();
     return info;
@@ -245,6 +260,7 @@ export function createService(o: ServiceOptions): Service {
     const r = await host.run('stats', { model: work(e), req }, ctx);
     if (isFolder(req.data)) remember(req.data, 'data');
     e.stats = r.stats;
+    e.history = [...e.history, step('stats', { data: r.stats.dataset, n: r.stats.n })];
     const summary = statsSummary(r.stats);
     e.info = { ...e.info, stats: summary, classNames: r.classNames, statsData: structuredClone({ data: req.data, split: req.split, limit: req.limit, seed: req.seed, preprocess: req.preprocess }) };
     return { modelId: e.info.id, stats: summary, classNames: r.classNames, skipped: r.skipped, engine: r.stats.engine, ...(r.note ? { note: r.note } : {}) };
@@ -264,17 +280,67 @@ export function createService(o: ServiceOptions): Service {
         ...(e.info.statsData ? { statsData: e.info.statsData } : {}),
       },
       r.stats,
+      undefined,
+      [...e.history, step('prune', { criterion: r.report.criterion, residual: req.residual, steps: req.steps ?? 1, fold: req.fold.mode, target: { ...req.target }, bnRecalibratedOn: r.report.bnRecalibratedOn, paramsAfter: r.report.paramsAfter, macsAfter: r.report.macsAfter })],
     );
     return { model, report: r.report };
   }
 
+  /**
+   * Adds one model of a project: its statistics only when they were gathered on this very graph,
+   * or (`saved`) when the session saved them with it (a pruned model keeps its kept channels' rows).
+   */
+  function addProject(p: Omit<Project, 'session'>, source: string, origin: ModelOrigin, fileBytes?: number, saved = false): ModelInfo {
+    const hash = graphHash(p.graph);
+    const stats = p.stats && (saved || p.stats.modelHash === hash) ? p.stats : undefined;
+    return add(p.graph, source, origin, hash, { preprocessing: defaultPreprocessing(p.graph, p.preprocessing), ...(p.labels ? { classNames: p.labels } : {}) }, stats, fileBytes, p.history);
+  }
+
   async function open(arg: string, label?: string): Promise<ModelInfo> {
     const m = await loadModel(arg);
-    const g = m.project.graph;
-    const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
-    const info = add(g, m.source, { kind: 'opened', path: m.source }, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+    const { session, ...project } = m.project;
+    const info = session ? openSession(session, project, m.source) : addProject(project, m.source, { kind: 'opened', path: m.source }, modelFileBytes(m));
     if (!arg.startsWith('zoo:')) remember(arg, 'model', label);
     return info;
+  }
+
+  /** A saved session: every model of it back in the session, parents first; answers the current one. */
+  function openSession(session: SessionPart, current: Omit<Project, 'session'>, file: string): ModelInfo {
+    const ids: string[] = [];
+    let answer: ModelInfo | undefined;
+    session.models.forEach((sm, i) => {
+      const p = i === session.current ? current : sm.project;
+      if (!p) return;
+      const parent = sm.origin.parent !== undefined ? ids[sm.origin.parent] : undefined;
+      const info = addProject(p, sm.label, { kind: sm.origin.kind, path: sm.origin.kind === 'opened' ? sm.origin.path : (parent ? (models.get(parent)?.info.origin.path ?? file) : file), ...(parent ? { parent } : {}) }, undefined, true);
+      ids.push(info.id);
+      if (i === session.current) answer = info;
+    });
+    return answer ?? models.get(ids[ids.length - 1])!.info;
+  }
+
+  /** The held models in the order they were opened or made. */
+  function sessionEntries(): Entry[] {
+    return [...models.values()].sort((a, b) => Number(a.info.id.slice(1)) - Number(b.info.id.slice(1)));
+  }
+
+  /** The whole session as a project whose own model is `current`: the other held models ride along, parents kept where held. */
+  function sessionProject(current: Entry): Project {
+    const list = sessionEntries();
+    const index = new Map(list.map((e, i) => [e.info.id, i]));
+    const projectOf = (e: Entry): Omit<Project, 'session'> => ({
+      graph: e.graph,
+      history: e.history,
+      preprocessing: e.info.preprocessing,
+      ...(e.info.classNames ? { labels: e.info.classNames } : {}),
+      ...(e.stats ? { stats: e.stats } : {}),
+    });
+    const models = list.map((e): SessionModel => {
+      const parent = e.info.origin.parent !== undefined ? index.get(e.info.origin.parent) : undefined;
+      const kind = e.info.origin.kind === 'exported' ? 'opened' : e.info.origin.kind;
+      return { label: e.info.source, origin: { kind, path: e.info.origin.path, ...(parent !== undefined ? { parent } : {}) }, ...(e === current ? {} : { project: projectOf(e) }) };
+    });
+    return { ...projectOf(current), session: { models, current: index.get(current.info.id)! } };
   }
 
   return {
@@ -330,7 +396,8 @@ export function createService(o: ServiceOptions): Service {
         const r = await host.run('finetune', { model: work(e), ...(teacher ? { teacher: work(teacher) } : {}), req }, ctx);
         const graph: Graph = { ...r.graph, meta: { ...r.graph.meta, finetunedFrom: e.info.source } };
         const label = e.info.origin.kind === 'finetuned' ? e.info.source : `${e.info.source} (fine-tuned)`;
-        const model = add(graph, label, { kind: 'finetuned', parent: e.info.id, path: e.info.origin.path }, graphHash(graph), { preprocessing: r.preprocessing, classNames: r.classNames });
+        const details = { epochs: r.epochs, optimizer: req.optimizer, lr: req.lr, teacher: teacher?.info.source ?? null, engine: r.engine ?? r.backend, top1: r.top1, evalN: r.evalN };
+        const model = add(graph, label, { kind: 'finetuned', parent: e.info.id, path: e.info.origin.path }, graphHash(graph), { preprocessing: r.preprocessing, classNames: r.classNames }, undefined, undefined, [...e.history, step('finetune', details)]);
         return { model, top1: r.top1, top5: r.top5, evalN: r.evalN, epochs: r.epochs, imagesPerSecond: r.imagesPerSecond, backend: r.backend, ...(r.engine ? { engine: r.engine } : {}), ...(r.device ? { device: r.device } : {}) };
       });
     },
@@ -354,6 +421,15 @@ export function createService(o: ServiceOptions): Service {
     forgetRecent: async (req) => {
       if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');
       return recent?.remove(req.path, req.kind) ?? [];
+    },
+    sessionModels: async () => sessionEntries().map((e) => e.info),
+    saveProject: async (req) => {
+      const e = entry(req?.modelId);
+      const path = checkProjectPath(req?.path);
+      const project = sessionProject(e);
+      const bytes = saveProject(path, project, { force: req.force === true });
+      remember(path, 'model');
+      return { path, bytes, models: project.session?.models.length ?? 1 };
     },
     heldModels: () => [...models.keys()],
     close: () => {
