@@ -1,23 +1,28 @@
 /**
  * The api's implementation: one session holding the models it opened or made, answering every
  * method of the contract (app/api/contract.ts) by calling the core — load, summary, datasets,
- * statistics, the prune pipeline, evaluation. Long jobs' work (job-work.ts) runs where the
+ * statistics, the prune pipeline, evaluation. An exported file the IR cannot represent (an int8
+ * ONNX, a .tflite, a TF.js graph model) opens read-only beside the model it was exported from and
+ * only compares, in its own runtime. Long jobs' work (job-work.ts) runs where the
  * JobHost says (job-host.ts: a process of its own in the app, this process in tests); the
  * session only looks models up before and adds what a job made after. The Electron main process
  * and the browser host both serve this one object; neither has logic of its own.
  */
 import { torchInfo } from '../train/torch/index.js';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
-import { loadModel } from '../import/load.js';
+import type { LoadedModel } from '../model/project.js';
+import { openModelFile, sourceOf } from '../workflows/open-model-file.js';
+import type { ExportedModel } from '../../export/open-exported.js';
 import { modelFileNames, modelFormats } from '../import/index.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
-import { UserError } from '../model/errors.js';
+import { ReadOnlyModelError, UserError, type ReadOnlyAction } from '../model/errors.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
 import { CRITERIA } from '../../pruning/importance/index.js';
 import { modelFileBytes, projectBytes } from '../eval/compare.js';
@@ -102,6 +107,8 @@ interface Entry {
   stats?: ExcitationStats;
   /** The opened file's size on disk, or the size of the model's .seprune encoding. */
   fileBytes: number;
+  /** An exported file opened read-only (`graph` is then the model it was exported from). */
+  exported?: ExportedModel;
 }
 
 function packageVersion(): string {
@@ -140,6 +147,26 @@ function defaultPreprocessing(g: Graph, stored?: PreprocessingDto): Preprocessin
   // The pipeline form, so the app's form edits steps whatever the project was written with.
   if (stored) return withPipeline(stored);
   return fromPipeline([{ op: 'ToTensor' }], g.inputs[0].shape[2] === 3 ? 3 : 1);
+}
+
+const article = (w: string): string => (/^[aeiou]/i.test(w) ? 'An' : 'A');
+
+/** How the app names an exported file it opened read-only, and why it only compares. */
+export function readOnlyOf(x: ExportedModel): { format: string; reason: string } {
+  const q = x.quant;
+  const [format, runtime, what] =
+    x.format === 'onnx'
+      ? [q ? `${q} ONNX` : 'ONNX', 'onnxruntime', 'file']
+      : x.format === 'tflite'
+        ? [`TFLite ${q ?? ''}`.trim(), 'the TFLite interpreter', 'file']
+        : [`TF.js graph model${q ? ` (${q})` : ''}`, 'TensorFlow.js', ''];
+  const named = what ? `${format} ${what}` : format;
+  return { format, reason: `${article(named)} ${named} runs in ${runtime} as written; it cannot be pruned, fine-tuned or exported again — open the float model for that.` };
+}
+
+/** The exported file's own bytes (a TF.js model: its model.json), hashed: its identity in the session. */
+function fileHash(x: ExportedModel): string {
+  return createHash('sha256').update(readFileSync(x.format === 'tfjs' ? join(x.path, 'model.json') : x.path)).digest('hex').slice(0, 16);
 }
 
 function isFolder(p: string): boolean {
@@ -214,11 +241,11 @@ export function createService(o: ServiceOptions): Service {
   }
   const version = o.version ?? packageVersion();
 
-  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number): ModelInfo {
+  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number, exported?: ExportedModel): ModelInfo {
     const id = `m${++counter}`;
     const info: ModelInfo = { id, source, origin, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
-    models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
-    if (origin.kind === 'opened' && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
+    models.set(id, { info, graph, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}), ...(exported ? { exported } : {}) });
+    if ((origin.kind === 'opened' || origin.kind === 'exported') && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
     evict();
     return info;
   }
@@ -237,8 +264,14 @@ export function createService(o: ServiceOptions): Service {
     return e;
   }
 
-  /** A model as a job gets it. */
-  const work = (e: Entry): WorkModel => ({ info: e.info, graph: e.graph, fileBytes: e.fileBytes, ...(e.stats ? { stats: e.stats } : {}) });
+  /** A model as a job gets it: plain data (an exported file by its path), so it crosses to a job process. */
+  const work = (e: Entry): WorkModel => ({ info: e.info, graph: e.graph, fileBytes: e.fileBytes, ...(e.stats ? { stats: e.stats } : {}), ...(e.exported ? { exportedPath: e.exported.path } : {}) });
+
+  /** A session model that can be changed: an exported file opened read-only only compares. */
+  function writable(e: Entry, action: ReadOnlyAction): Entry {
+    if (e.info.readOnly) throw new ReadOnlyModelError(e.info.readOnly.format, action);
+    return e;
+  }
 
   async function statsJob(req: ApiMethods['runStats']['request'], ctx: JobContext) {
     const e = entry(req.modelId);
@@ -268,11 +301,62 @@ export function createService(o: ServiceOptions): Service {
     return { model, report: r.report };
   }
 
-  async function open(arg: string, label?: string): Promise<ModelInfo> {
-    const m = await loadModel(arg);
+  function addLoaded(m: LoadedModel): ModelInfo {
     const g = m.project.graph;
     const stats = m.project.stats && m.project.stats.modelHash === m.hash ? m.project.stats : undefined;
-    const info = add(g, m.source, { kind: 'opened', path: m.source }, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+    return add(g, m.source, { kind: 'opened', path: m.source }, m.hash, { preprocessing: defaultPreprocessing(g, m.project.preprocessing), ...(m.project.labels ? { classNames: m.project.labels } : {}) }, stats, modelFileBytes(m));
+  }
+
+  /**
+   * An exported file, read-only: its parameters, MACs and diagram are those of the model it was
+   * exported from — the open model whose hash its metadata gives, else the model at the path its
+   * metadata names. Refused with what to do when neither is there.
+   */
+  async function addExported(arg: string, x: ExportedModel, label?: string): Promise<ModelInfo> {
+    const name = label ?? basename(x.path);
+    const shape = x.inputShape.join('×');
+    const match = x.sourceHash ? [...models.values()].reverse().find((e) => !e.exported && e.info.hash === x.sourceHash && e.graph.inputs[0].shape.join('×') === shape) : undefined;
+    let graph: Graph;
+    let pre: PreprocessingDto | undefined;
+    let labels: string[] | undefined;
+    if (match) {
+      entry(match.info.id);
+      graph = match.graph;
+      pre = match.info.preprocessing;
+      labels = match.info.classNames;
+    } else {
+      try {
+        const src = (await sourceOf(arg, x)).project;
+        graph = src.graph;
+        pre = src.preprocessing;
+        labels = src.labels;
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        throw new UserError(
+          x.source
+            ? `${name} was exported from ${x.source}, which is neither open in this session nor opens from where its metadata says; open the model it was exported from first, then this file.`
+            : `${name} does not name the model it was exported from, so its parameters and MACs are unknown; open a file this tool exported, after the model it was exported from.`,
+        );
+      }
+    }
+    // The TF.js reader keeps the model it probed for the first run; jobs open the file again by its path.
+    if (x.format === 'tfjs') await (await x.runtime()).release();
+    const classNames = x.labels ?? labels;
+    return add(
+      graph,
+      arg,
+      { kind: 'exported', ...(match ? { parent: match.info.id } : {}), path: arg },
+      fileHash(x),
+      { preprocessing: defaultPreprocessing(graph, x.preprocessing ?? pre), ...(classNames ? { classNames } : {}), readOnly: readOnlyOf(x) },
+      undefined,
+      x.bytes,
+      x,
+    );
+  }
+
+  async function open(arg: string, label?: string): Promise<ModelInfo> {
+    const opened = await openModelFile(arg);
+    const info = 'loaded' in opened ? addLoaded(opened.loaded) : await addExported(arg, opened.exported, label);
     if (!arg.startsWith('zoo:')) remember(arg, 'model', label);
     return info;
   }
@@ -289,19 +373,19 @@ export function createService(o: ServiceOptions): Service {
     },
     openUploaded: (path, label) => open(path, label),
     runStats: async (req) => {
-      entry(req.modelId);
+      writable(entry(req.modelId), 'stats');
       checkData(req);
       return startJob('stats', [req.modelId], (ctx) => statsJob(req, ctx));
     },
-    previewPrune: async (req) => planFor(work(entry(req.modelId)), req).preview,
+    previewPrune: async (req) => planFor(work(writable(entry(req.modelId), 'prune')), req).preview,
     prune: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'prune');
       planFor(work(e), req); // settings errors answer the call itself
       checkFoldStats(work(e), req);
       return startJob('prune', [req.modelId], (ctx) => pruneJob(req, ctx));
     },
     undo: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'undo');
       if (!e.info.origin.parent) throw new UserError('Nothing to undo: this model was opened, not pruned.');
       return entry(e.info.origin.parent).info;
     },
@@ -315,15 +399,16 @@ export function createService(o: ServiceOptions): Service {
     },
     exportFormats: async () => exportFormats(),
     exportModel: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'export');
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
       return startJob('export', [e.info.id], async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
     },
     trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'finetune');
       const teacher = req.teacherId ? entry(req.teacherId) : undefined;
+      if (teacher?.info.readOnly) throw new UserError(`The ${teacher.info.readOnly.format} file runs as written and cannot teach; choose the float model it was exported from as the teacher.`);
       checkData(req.data);
       checkFinetune(req);
       return startJob('finetune', [e.info.id, ...(teacher ? [teacher.info.id] : [])], async (ctx) => {
