@@ -14,6 +14,7 @@ import { factsFromMetadata } from '../app/model/export-metadata.js';
 import { readRegular } from '../app/util/read-bounded.js';
 import { decodeModel } from '../app/engine/onnx/schema.js';
 import { readTflite } from './tflite/read.js';
+import { TensorType } from './tflite/schema.js';
 import type { Runner } from './types.js';
 import type { Inference } from '../app/engine/inference.js';
 import { diskBytes } from '../app/eval/compare.js';
@@ -29,6 +30,10 @@ export interface ExportedModel {
   preprocessing?: Preprocessing;
   /** The model it was exported from, as its metadata names it. */
   source?: string;
+  /** The graph hash of that model, as its metadata gives it. */
+  sourceHash?: string;
+  /** Its precision (fp32, fp16, int8): a TFLite file's from its tensor types, else from its metadata. */
+  quant?: string;
   /** On disk (a TF.js model: model.json and its weight files). */
   bytes: number;
   /** Opens it in its own runtime (release the runner when done). */
@@ -94,9 +99,16 @@ async function openTfliteFile(path: string): Promise<ExportedModel> {
     inputShape: imageShape(tensor(info.inputs[0])?.shape ?? [], 'NHWC', what),
     classes: classesOf(tensor(info.outputs[0])?.shape ?? [], what),
     ...factsFromMetadata(info.metadata, what),
+    quant: tfliteQuant(info.tensors),
     bytes: bytes.length,
     runtime: async () => (await import('./tflite/verify.js')).openTflite(path),
   };
+}
+
+/** A TFLite file's precision from its tensors: any int8 tensor is an int8 file, float16 weights fp16. */
+function tfliteQuant(tensors: { type: number }[]): string {
+  if (tensors.some((t) => t.type === TensorType.INT8)) return 'int8';
+  return tensors.some((t) => t.type === TensorType.FLOAT16) ? 'fp16' : 'fp32';
 }
 
 interface GraphModelJson {

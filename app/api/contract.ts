@@ -114,12 +114,18 @@ export interface ModelInfo {
   stats?: StatsSummaryDto;
   /** The calibration data of `stats` (reused by pruning's accuracy check). */
   statsData?: DataChoice;
+  /**
+   * Set for an exported file (an int8 ONNX, a .tflite, a TF.js graph model) opened as it is: it
+   * runs in its own runtime and only compares; `summary` and `diagram` are those of the model it
+   * was exported from. `format` names it ("int8 ONNX"), `reason` says so in one sentence.
+   */
+  readOnly?: { format: string; reason: string };
 }
 
 /** Where a session model came from. */
 export interface ModelOrigin {
   kind: 'opened' | 'pruned' | 'finetuned' | 'exported';
-  /** The session model this one was made from (what undo returns to). */
+  /** The session model this one was made from (what undo returns to); for an exported file, the open model it was exported from. */
   parent?: string;
   /** The file or zoo spec at the root of its line: what was opened. */
   path: string;

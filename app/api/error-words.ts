@@ -1,5 +1,5 @@
 /** Core errors in the app's words: the remedy named by the control that gives it. */
-import { CalibrationMissingError, CheckpointExistsError, DeviceError, InputShapeError, OutputExistsError, TrainingDivergedError, UserError } from '../model/errors.js';
+import { CalibrationMissingError, CheckpointExistsError, DeviceError, InputShapeError, OutputExistsError, ReadOnlyModelError, TrainingDivergedError, UserError } from '../model/errors.js';
 import { LabelMismatchError } from '../data/label-map.js';
 
 export function appMessage(e: UserError): string {
@@ -16,6 +16,7 @@ export function appMessage(e: UserError): string {
     if (channels !== undefined) hints.push(`set the channels to ${channels}`);
     return hints.length ? `${e.message.slice(0, -1)}; ${hints.join('; ')}.` : e.message;
   }
+  if (e instanceof ReadOnlyModelError) return `${e.message.slice(0, -1)}; open the float model it was exported from (Start) for that, or compare this file with it.`;
   if (e instanceof LabelMismatchError) return `${e.what}; rename the folders or choose "sorted folder order" for Classes under Calibration data.`;
   return e.message;
 }

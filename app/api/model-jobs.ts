@@ -1,8 +1,9 @@
 /**
- * The api's jobs that act on whole session models: compare (the `seprune compare` report), export
- * (every chosen format × precision into a folder, each file verified in its runtimes) and
- * fine-tune (the trainer with live loss/accuracy events, distilling from a teacher). The service
- * (service.ts) validates the request, looks the models up and adds the fine-tuned model.
+ * The api's jobs that act on whole session models: compare (the `seprune compare` report; an
+ * exported file runs in its own runtime), export (every chosen format × precision into a folder,
+ * each file verified in its runtimes) and fine-tune (the trainer with live loss/accuracy events,
+ * distilling from a teacher). The service (service.ts) validates the request, looks the models up
+ * and adds the fine-tuned model.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ import { chooseEngine, engineChoices, isDeviceSpec } from '../train/torch/index.
 import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
 import { modelExtensions } from '../import/index.js';
 import { EXPORTERS, findExporter } from '../../export/registry.js';
+import { exportedInference, openExported } from '../../export/open-exported.js';
+import type { Inference } from '../engine/inference.js';
 import { checkExportTargets, exportTargets, needsCalibration } from '../workflows/export.js';
 import { readImages } from '../workflows/read-images.js';
 import type { JobContext } from './jobs.js';
@@ -25,8 +28,11 @@ import type { CompareReportDto, DataChoice, ExportFileDto, ExportFormatDto, Expo
 /** What a job needs of a session model. */
 export interface SessionModel {
   info: ModelInfo;
+  /** The IR: the model itself, or for an exported file the model it was exported from (params, MACs, input shape). */
   graph: Graph;
   fileBytes: number;
+  /** An exported file opened read-only: where it is, so a job (in its own process too) opens it again in its runtime. */
+  exportedPath?: string;
 }
 
 export type OpenData = (d: DataChoice, m: Pick<SessionModel, 'graph' | 'info'>, split: 'train' | 'test') => Promise<{ ds: Dataset; idx: number[] }>;
@@ -82,11 +88,20 @@ export async function exportJob(m: SessionModel, req: ExportRequestDto, openData
 export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {
   const { ds, idx } = await openData(data, models[0], data.split);
   return compareOn(
-    models.map((m) => ({ label: m.info.source, graph: m.graph, fileBytes: m.fileBytes })),
+    models.map((m) => ({ label: m.info.source, graph: m.graph, fileBytes: m.fileBytes, ...(m.exportedPath ? { open: openExportedFile(m.exportedPath) } : {}) })),
     ds,
     idx,
     { latency, progress: ctx.progress, check: ctx.check },
   );
+}
+
+/** An exported file's runtime, opened again from its path (the file the session opened). */
+function openExportedFile(path: string): () => Promise<Inference> {
+  return async () => {
+    const m = await openExported(path);
+    if (!m) throw new UserError(`${path} is no longer an exported model file; open it again from Start.`);
+    return exportedInference(m);
+  };
 }
 
 /** Checks a fine-tune request's numbers (before its job starts). */

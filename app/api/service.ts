@@ -1,24 +1,28 @@
 /**
  * The api's implementation: one session holding the models it opened or made, answering every
  * method of the contract (app/api/contract.ts) by calling the core — load, summary, datasets,
- * statistics, the prune pipeline, evaluation. Long jobs' work (job-work.ts) runs where the
+ * statistics, the prune pipeline, evaluation. An exported file the IR cannot represent (an int8
+ * ONNX, a .tflite, a TF.js graph model) opens read-only beside the model it was exported from and
+ * only compares, in its own runtime. Long jobs' work (job-work.ts) runs where the
  * JobHost says (job-host.ts: a process of its own in the app, this process in tests); the
  * session only looks models up before and adds what a job made after. The Electron main process
  * and the browser host both serve this one object; neither has logic of its own.
  */
 import { torchInfo } from '../train/torch/index.js';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
 import { saveProject, type HistoryEntry, type Project, type SessionModel, type SessionPart } from '../model/project-file.js';
-import { loadModel } from '../import/load.js';
+import { openModelFile, sourceOf } from '../workflows/open-model-file.js';
+import type { ExportedModel } from '../../export/open-exported.js';
 import { modelFileNames, modelFormats } from '../import/index.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
-import { UserError } from '../model/errors.js';
+import { ReadOnlyModelError, UserError, type ReadOnlyAction } from '../model/errors.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
 import { CRITERIA } from '../../pruning/importance/index.js';
 import { modelFileBytes, projectBytes } from '../eval/compare.js';
@@ -105,6 +109,8 @@ interface Entry {
   history: HistoryEntry[];
   /** The opened file's size on disk, or the size of the model's .seprune encoding. */
   fileBytes: number;
+  /** An exported file opened read-only (`graph` is then the model it was exported from). */
+  exported?: ExportedModel;
 }
 
 const step = (name: string, details: Record<string, unknown>): HistoryEntry => ({ step: name, at: new Date().toISOString(), details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> });
@@ -155,6 +161,26 @@ function checkProjectPath(p: unknown): string {
   if (!isFolder(dirname(path))) throw new UserError(`The folder ${dirname(path)} does not exist.`);
   if (isFolder(path)) throw new UserError(`${path} is a folder; give a file name ending in .seprune.`);
   return path;
+}
+
+const article = (w: string): string => (/^[aeiou]/i.test(w) ? 'An' : 'A');
+
+/** How the app names an exported file it opened read-only, and why it only compares. */
+export function readOnlyOf(x: ExportedModel): { format: string; reason: string } {
+  const q = x.quant;
+  const [format, runtime, what] =
+    x.format === 'onnx'
+      ? [q ? `${q} ONNX` : 'ONNX', 'onnxruntime', 'file']
+      : x.format === 'tflite'
+        ? [`TFLite ${q ?? ''}`.trim(), 'the TFLite interpreter', 'file']
+        : [`TF.js graph model${q ? ` (${q})` : ''}`, 'TensorFlow.js', ''];
+  const named = what ? `${format} ${what}` : format;
+  return { format, reason: `${article(named)} ${named} runs in ${runtime} as written; it cannot be pruned, fine-tuned or exported again — open the float model for that.` };
+}
+
+/** The exported file's own bytes (a TF.js model: its model.json), hashed: its identity in the session. */
+function fileHash(x: ExportedModel): string {
+  return createHash('sha256').update(readFileSync(x.format === 'tfjs' ? join(x.path, 'model.json') : x.path)).digest('hex').slice(0, 16);
 }
 
 function isFolder(p: string): boolean {
@@ -229,11 +255,11 @@ export function createService(o: ServiceOptions): Service {
   }
   const version = o.version ?? packageVersion();
 
-  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number, history: HistoryEntry[] = []): ModelInfo {
+  function add(graph: Graph, source: string, origin: ModelOrigin, hash: string, extra: Partial<ModelInfo> & { preprocessing: PreprocessingDto }, stats?: ExcitationStats, fileBytes?: number, history: HistoryEntry[] = [], exported?: ExportedModel): ModelInfo {
     const id = `m${++counter}`;
     const info: ModelInfo = { id, source, origin, hash, summary: summarize(graph), diagram: diagramOf(graph), ...extra, ...(stats ? { stats: statsSummary(stats) } : {}) };
-    models.set(id, { info, graph, history, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}) });
-    if (origin.kind === 'opened' && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
+    models.set(id, { info, graph, history, fileBytes: fileBytes ?? projectBytes({ graph, history: [] }), ...(stats ? { stats } : {}), ...(exported ? { exported } : {}) });
+    if ((origin.kind === 'opened' || origin.kind === 'exported') && !origin.path.startsWith('zoo:')) openedPaths.add(origin.path);
     evict();
     return info;
   }
@@ -252,8 +278,14 @@ export function createService(o: ServiceOptions): Service {
     return e;
   }
 
-  /** A model as a job gets it. */
-  const work = (e: Entry): WorkModel => ({ info: e.info, graph: e.graph, fileBytes: e.fileBytes, ...(e.stats ? { stats: e.stats } : {}) });
+  /** A model as a job gets it: plain data (an exported file by its path), so it crosses to a job process. */
+  const work = (e: Entry): WorkModel => ({ info: e.info, graph: e.graph, fileBytes: e.fileBytes, ...(e.stats ? { stats: e.stats } : {}), ...(e.exported ? { exportedPath: e.exported.path } : {}) });
+
+  /** A session model that can be changed: an exported file opened read-only only compares. */
+  function writable(e: Entry, action: ReadOnlyAction): Entry {
+    if (e.info.readOnly) throw new ReadOnlyModelError(e.info.readOnly.format, action);
+    return e;
+  }
 
   async function statsJob(req: ApiMethods['runStats']['request'], ctx: JobContext) {
     const e = entry(req.modelId);
@@ -290,16 +322,68 @@ export function createService(o: ServiceOptions): Service {
    * Adds one model of a project: its statistics only when they were gathered on this very graph,
    * or (`saved`) when the session saved them with it (a pruned model keeps its kept channels' rows).
    */
-  function addProject(p: Omit<Project, 'session'>, source: string, origin: ModelOrigin, fileBytes?: number, saved = false): ModelInfo {
-    const hash = graphHash(p.graph);
+  function addProject(p: Omit<Project, 'session'>, source: string, origin: ModelOrigin, fileBytes?: number, saved = false, known?: string): ModelInfo {
+    const hash = known ?? graphHash(p.graph);
     const stats = p.stats && (saved || p.stats.modelHash === hash) ? p.stats : undefined;
     return add(p.graph, source, origin, hash, { preprocessing: defaultPreprocessing(p.graph, p.preprocessing), ...(p.labels ? { classNames: p.labels } : {}) }, stats, fileBytes, p.history);
   }
 
+  /**
+   * An exported file, read-only: its parameters, MACs and diagram are those of the model it was
+   * exported from — the open model whose hash its metadata gives, else the model at the path its
+   * metadata names. Refused with what to do when neither is there.
+   */
+  async function addExported(arg: string, x: ExportedModel, label?: string): Promise<ModelInfo> {
+    const name = label ?? basename(x.path);
+    const shape = x.inputShape.join('×');
+    const match = x.sourceHash ? [...models.values()].reverse().find((e) => !e.exported && e.info.hash === x.sourceHash && e.graph.inputs[0].shape.join('×') === shape) : undefined;
+    let graph: Graph;
+    let pre: PreprocessingDto | undefined;
+    let labels: string[] | undefined;
+    if (match) {
+      entry(match.info.id);
+      graph = match.graph;
+      pre = match.info.preprocessing;
+      labels = match.info.classNames;
+    } else {
+      try {
+        const src = (await sourceOf(arg, x)).project;
+        graph = src.graph;
+        pre = src.preprocessing;
+        labels = src.labels;
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        throw new UserError(
+          x.source
+            ? `${name} was exported from ${x.source}, which is neither open in this session nor opens from where its metadata says; open the model it was exported from first, then this file.`
+            : `${name} does not name the model it was exported from, so its parameters and MACs are unknown; open a file this tool exported, after the model it was exported from.`,
+        );
+      }
+    }
+    // The TF.js reader keeps the model it probed for the first run; jobs open the file again by its path.
+    if (x.format === 'tfjs') await (await x.runtime()).release();
+    const classNames = x.labels ?? labels;
+    return add(
+      graph,
+      arg,
+      { kind: 'exported', ...(match ? { parent: match.info.id } : {}), path: arg },
+      fileHash(x),
+      { preprocessing: defaultPreprocessing(graph, x.preprocessing ?? pre), ...(classNames ? { classNames } : {}), readOnly: readOnlyOf(x) },
+      undefined,
+      x.bytes,
+      [],
+      x,
+    );
+  }
+
   async function open(arg: string, label?: string): Promise<ModelInfo> {
-    const m = await loadModel(arg);
-    const { session, ...project } = m.project;
-    const info = session ? openSession(session, project, m.source) : addProject(project, m.source, { kind: 'opened', path: m.source }, modelFileBytes(m));
+    const opened = await openModelFile(arg);
+    let info: ModelInfo;
+    if ('loaded' in opened) {
+      const m = opened.loaded;
+      const { session, ...project } = m.project;
+      info = session ? openSession(session, project, m.source) : addProject(project, m.source, { kind: 'opened', path: m.source }, modelFileBytes(m), false, m.hash);
+    } else info = await addExported(arg, opened.exported, label);
     if (!arg.startsWith('zoo:')) remember(arg, 'model', label);
     return info;
   }
@@ -325,8 +409,12 @@ export function createService(o: ServiceOptions): Service {
   }
 
   /** The whole session as a project whose own model is `current`: the other held models ride along, parents kept where held. */
-  function sessionProject(current: Entry): Project {
-    const list = sessionEntries();
+  function sessionProject(chosen: Entry): Project {
+    // Exported files stay where they are (a session holds models the IR represents); the file's own model is then the one it came from.
+    const list = sessionEntries().filter((e) => !e.exported);
+    const parent = chosen.info.origin.parent ? models.get(chosen.info.origin.parent) : undefined;
+    const current = !chosen.exported ? chosen : parent && !parent.exported ? parent : list.at(-1);
+    if (!current) throw new UserError('Nothing to save: this session holds only exported files, which stay where they are; open the models they were exported from.');
     const index = new Map(list.map((e, i) => [e.info.id, i]));
     const projectOf = (e: Entry): Omit<Project, 'session'> => ({
       graph: e.graph,
@@ -335,12 +423,12 @@ export function createService(o: ServiceOptions): Service {
       ...(e.info.classNames ? { labels: e.info.classNames } : {}),
       ...(e.stats ? { stats: e.stats } : {}),
     });
-    const models = list.map((e): SessionModel => {
+    const saved = list.map((e): SessionModel => {
       const parent = e.info.origin.parent !== undefined ? index.get(e.info.origin.parent) : undefined;
       const kind = e.info.origin.kind === 'exported' ? 'opened' : e.info.origin.kind;
       return { label: e.info.source, origin: { kind, path: e.info.origin.path, ...(parent !== undefined ? { parent } : {}) }, ...(e === current ? {} : { project: projectOf(e) }) };
     });
-    return { ...projectOf(current), session: { models, current: index.get(current.info.id)! } };
+    return { ...projectOf(current), session: { models: saved, current: index.get(current.info.id)! } };
   }
 
   return {
@@ -355,19 +443,19 @@ export function createService(o: ServiceOptions): Service {
     },
     openUploaded: (path, label) => open(path, label),
     runStats: async (req) => {
-      entry(req.modelId);
+      writable(entry(req.modelId), 'stats');
       checkData(req);
       return startJob('stats', [req.modelId], (ctx) => statsJob(req, ctx));
     },
-    previewPrune: async (req) => planFor(work(entry(req.modelId)), req).preview,
+    previewPrune: async (req) => planFor(work(writable(entry(req.modelId), 'prune')), req).preview,
     prune: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'prune');
       planFor(work(e), req); // settings errors answer the call itself
       checkFoldStats(work(e), req);
       return startJob('prune', [req.modelId], (ctx) => pruneJob(req, ctx));
     },
     undo: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'undo');
       if (!e.info.origin.parent) throw new UserError('Nothing to undo: this model was opened, not pruned.');
       return entry(e.info.origin.parent).info;
     },
@@ -381,15 +469,16 @@ export function createService(o: ServiceOptions): Service {
     },
     exportFormats: async () => exportFormats(),
     exportModel: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'export');
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
       return startJob('export', [e.info.id], async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
     },
     trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
-      const e = entry(req.modelId);
+      const e = writable(entry(req.modelId), 'finetune');
       const teacher = req.teacherId ? entry(req.teacherId) : undefined;
+      if (teacher?.info.readOnly) throw new UserError(`The ${teacher.info.readOnly.format} file runs as written and cannot teach; choose the float model it was exported from as the teacher.`);
       checkData(req.data);
       checkFinetune(req);
       return startJob('finetune', [e.info.id, ...(teacher ? [teacher.info.id] : [])], async (ctx) => {

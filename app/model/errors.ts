@@ -102,3 +102,28 @@ export class InputShapeError extends UserError {
     this.name = 'InputShapeError';
   }
 }
+
+/** What a read-only model (an exported file run in its own runtime) was asked to do. */
+export type ReadOnlyAction = 'stats' | 'prune' | 'finetune' | 'export' | 'undo';
+
+const READ_ONLY_ACTION: Record<ReadOnlyAction, string> = {
+  stats: 'have gate statistics measured',
+  prune: 'be pruned',
+  finetune: 'be fine-tuned',
+  export: 'be exported again',
+  undo: 'have a step undone',
+};
+
+/**
+ * An exported file (an int8 ONNX, a .tflite, a TF.js graph model) opened read-only was asked to
+ * be changed: it only runs, as written, in its own runtime. `format` names it ("int8 ONNX").
+ */
+export class ReadOnlyModelError extends UserError {
+  constructor(
+    readonly format: string,
+    readonly action: ReadOnlyAction,
+  ) {
+    super(`This ${format} file runs as written and cannot ${READ_ONLY_ACTION[action]}.`);
+    this.name = 'ReadOnlyModelError';
+  }
+}

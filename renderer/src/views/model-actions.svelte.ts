@@ -52,7 +52,7 @@ export function rootOf(m: ModelInfo): ModelInfo {
 /** The teacher the Fine-tune view starts from: the model before pruning, when it fits; '' for none. */
 export function defaultTeacher(m: ModelInfo): string {
   const root = rootOf(m);
-  return root.id !== m.id && !incompatibility(root, m) ? root.id : '';
+  return root.id !== m.id && !root.readOnly && !incompatibility(root, m) ? root.id : '';
 }
 
 /** The Compare view's starting choice: the model before pruning, then the current one. */
