@@ -17,7 +17,7 @@ import { APP_INDEX_URL, APP_SCHEME, appUrlToFile, contentType } from './app-prot
 import { devRendererUrl } from './dev-server.js';
 import { guardWindow } from './window-guards.js';
 import { createService } from '../app/api/service.js';
-import { modelExtensions, modelFormats } from '../app/import/index.js';
+import { openableExtensions, openableFormats } from '../app/workflows/open-model-file.js';
 import { errorMessage } from '../app/api/jobs.js';
 import { checkRequest } from '../app/api/request-shape.js';
 import { desktopJobHost } from './job-process.js';
@@ -81,7 +81,7 @@ function openDialogOptions(req: OpenDialogRequest): OpenDialogOptions {
     title: req?.title ?? 'Open a model',
     properties: ['openFile'],
     filters: [
-      { name: `Models (${modelFormats().map((f) => f.name).join(', ')})`, extensions: modelExtensions().map((e) => e.slice(1)) },
+      { name: `Models (${openableFormats().map((f) => f.name).join(', ')})`, extensions: openableExtensions().map((e) => e.slice(1)) },
       { name: 'All files', extensions: ['*'] },
     ],
   };

@@ -13,12 +13,12 @@ import { READERS } from '../data/index.js';
 import { IMAGE_EXTENSIONS } from '../data/image-folder.js';
 import { SYSTEM_FASHION_MNIST } from '../data/builtin.js';
 import type { BrowseEntry, BrowseListing, BrowseRequest } from './contract.js';
-import { modelExtensions } from '../import/index.js';
+import { openableExtensions } from '../workflows/open-model-file.js';
 
 /** The most entries one listing returns. */
 export const MAX_ENTRIES = 2000;
 
-const isModelFile = (name: string): boolean => modelExtensions().includes(extname(name).toLowerCase());
+const isModelFile = (name: string): boolean => openableExtensions().includes(extname(name).toLowerCase());
 
 function safeStat(p: string): Stats | null {
   try {

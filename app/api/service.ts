@@ -17,9 +17,8 @@ import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
 import { saveProject, type HistoryEntry, type Project, type SessionModel, type SessionPart } from '../model/project-file.js';
-import { openModelFile, sourceOf } from '../workflows/open-model-file.js';
+import { openModelFile, openableFormats, openableNames, sourceOf } from '../workflows/open-model-file.js';
 import type { ExportedModel } from '../../export/open-exported.js';
-import { modelFileNames, modelFormats } from '../import/index.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
 import { costReport } from '../model/accounting.js';
 import { ReadOnlyModelError, UserError, type ReadOnlyAction } from '../model/errors.js';
@@ -435,10 +434,10 @@ export function createService(o: ServiceOptions): Service {
     version: async () => version,
     listZoo: async () => zooList(),
     listCriteria: async () => uiCriteria(),
-    modelFormats: async () => modelFormats(),
+    modelFormats: async () => openableFormats(),
     openModel: async (req) => {
       const arg = req?.model?.trim();
-      if (!arg) throw new UserError(`Give a model: zoo:<name> or a file path (${modelFileNames()}).`);
+      if (!arg) throw new UserError(`Give a model: zoo:<name> or a file path (${openableNames()}).`);
       return open(arg);
     },
     openUploaded: (path, label) => open(path, label),

@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { extname, join } from 'node:path';
 import { UserError } from '../model/errors.js';
 import { UPLOAD_LIMITS, type UploadHeader, type UploadLimits } from './contract.js';
-import { modelFileNames, modelReaders } from '../import/index.js';
+import { openableFormats, openableNames } from '../workflows/open-model-file.js';
 
 /** A refused upload: one sentence, with the HTTP status it answers. */
 export class UploadError extends UserError {
@@ -33,7 +33,7 @@ export interface StoredUpload {
 }
 
 const GiB = (n: number): string => (n >= 1 << 30 ? `${n / (1 << 30)} GiB` : `${Math.round(n / (1 << 20))} MiB`);
-const readerOf = (n: string) => modelReaders.find((r) => r.extensions.includes(extname(n).toLowerCase()));
+const readerOf = (n: string) => openableFormats().find((r) => r.extensions.includes(extname(n).toLowerCase()));
 
 /** Checks one uploaded file name: a plain name, no folder parts, nothing hidden. */
 export function checkUploadName(name: unknown): string {
@@ -60,7 +60,7 @@ export function checkUploadHeader(h: unknown, limits: UploadLimits = UPLOAD_LIMI
   }
   if (total > limits.maxBytes) throw new UploadError(`The upload is ${GiB(total)}, over the ${GiB(limits.maxBytes)} limit; open the file by its path instead (Open…).`, 413);
   const models = files.map((f, i) => (readerOf(f.name) ? i : -1)).filter((i) => i >= 0);
-  if (models.length === 0) throw new UploadError(`The upload holds no model: choose a ${modelFileNames()} file (with its weight files).`);
+  if (models.length === 0) throw new UploadError(`The upload holds no model: choose a ${openableNames()} file (with its weight files).`);
   if (models.length > 1) throw new UploadError(`Upload one model at a time (this upload holds ${models.map((i) => files[i].name).join(', ')}).`);
   const main = models[0];
   if (files.length > 1 && !readerOf(files[main].name)?.companions?.length) {

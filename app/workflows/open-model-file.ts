@@ -7,7 +7,28 @@ import { existsSync, statSync } from 'node:fs';
 import { ModelError, UserError } from '../model/errors.js';
 import type { LoadedModel } from '../model/project.js';
 import { loadModel } from '../import/load.js';
+import { modelFormats } from '../import/index.js';
+import type { ModelFormat } from '../import/reader.js';
 import { openExported, type ExportedModel } from '../../export/open-exported.js';
+
+/** Formats opened only as exported files, read-only (ONNX and TF.js model.json are the IR readers' endings already). */
+export const READ_ONLY_FORMATS: readonly ModelFormat[] = [{ name: '.tflite', extensions: ['.tflite'] }];
+
+/** Every model file an evaluation, a comparison or the app opens: the IR's formats, then the read-only ones. */
+export function openableFormats(): ModelFormat[] {
+  return [...modelFormats(), ...READ_ONLY_FORMATS.map((f) => ({ ...f, extensions: [...f.extensions] }))];
+}
+
+/** Their file endings. */
+export function openableExtensions(): string[] {
+  return [...new Set(openableFormats().flatMap((f) => f.extensions))];
+}
+
+/** Their names in a sentence's words: ".seprune, .onnx, TF.js model.json or .tflite". */
+export function openableNames(): string {
+  const names = openableFormats().map((f) => f.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
+}
 
 export type OpenedModel = { loaded: LoadedModel } | { exported: ExportedModel };
 

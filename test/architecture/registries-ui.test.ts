@@ -25,8 +25,8 @@ test('a new format, exporter and criterion appear in the page without touching t
     const { page, pageErrors } = app;
     await page.getByTestId('zoo-list').waitFor();
     await page.waitForFunction(`document.querySelector('[data-testid=file-input]')?.getAttribute('accept')?.includes('.toy')`, undefined, { timeout: 10_000 });
-    assert.equal(await page.getByTestId('file-input').getAttribute('accept'), '.seprune,.onnx,.json,.bin,.toy');
-    assert.match(await page.locator('.muted', { hasText: 'or drop' }).innerText(), /or \.toy anywhere in the window/);
+    assert.equal(await page.getByTestId('file-input').getAttribute('accept'), '.seprune,.onnx,.json,.bin,.toy,.tflite');
+    assert.match(await page.locator('.muted', { hasText: 'or drop' }).innerText(), /\.toy, or \.tflite anywhere in the window/);
 
     // Drop a .toy file: uploaded, recognised as a model and opened by the throwaway reader.
     await page.evaluate(`(() => {

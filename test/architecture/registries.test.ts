@@ -66,7 +66,7 @@ test('the API, its file browser and upload check, and the page\'s lists include 
   const service = createService({ emit: () => {}, recent: null });
   try {
     const formats = await service.modelFormats();
-    assert.deepEqual(formats.map((f) => f.name), ['.seprune', '.onnx', 'TF.js model.json', '.toy']);
+    assert.deepEqual(formats.map((f) => f.name), ['.seprune', '.onnx', 'TF.js model.json', '.toy', '.tflite']);
     assert.ok((await service.exportFormats()).some((f) => f.format === 'toyfmt' && f.quant.join() === 'fp32'));
     assert.ok((await service.listCriteria()).includes('toy-index'));
     writeFileSync(join(dir, 'm.toy'), 'se-resnet-demo\n');
@@ -76,10 +76,10 @@ test('the API, its file browser and upload check, and the page\'s lists include 
     assert.equal(checkUploadHeader({ files: [{ name: 'm.toy', bytes: 15 }] }).main, 0);
     assert.equal((await service.openModel({ model: join(dir, 'm.toy') })).summary.params, 80442);
 
-    assert.equal(acceptOf(formats), '.seprune,.onnx,.json,.bin,.toy');
+    assert.equal(acceptOf(formats), '.seprune,.onnx,.json,.bin,.toy,.tflite');
     assert.ok(isModelFile(formats, 'M.TOY') && !isModelFile(formats, 'weights.bin'));
-    assert.equal(formatsInWords(formats), 'a .seprune, .onnx, a TF.js model.json with its weight files, or .toy');
-    assert.equal(namesInWords(formats), '.seprune, .onnx, TF.js model.json or .toy');
+    assert.equal(formatsInWords(formats), 'a .seprune, .onnx, a TF.js model.json with its weight files, .toy, or .tflite');
+    assert.equal(namesInWords(formats), '.seprune, .onnx, TF.js model.json, .toy or .tflite');
   } finally {
     service.close();
     rmSync(dir, { recursive: true, force: true });
