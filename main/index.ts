@@ -7,17 +7,17 @@
  * the app's own page by calling the same service the browser host serves; job events go to the
  * app's windows on `api:job-event`. Long jobs run in utility processes (job-process.ts).
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMainInvokeEvent } from 'electron';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../app/api/csp.js';
-import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type ApiMethod, type JobEvent, type OpenDialogRequest } from './ipc-contract.js';
+import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, SAVE_DIALOG_CHANNEL, ipcChannel, type ApiMethod, type JobEvent, type OpenDialogRequest, type SaveDialogRequest } from './ipc-contract.js';
 import { isTrustedSenderUrl } from './sender-check.js';
 import { APP_INDEX_URL, APP_SCHEME, appUrlToFile, contentType } from './app-protocol.js';
 import { devRendererUrl } from './dev-server.js';
 import { guardWindow } from './window-guards.js';
 import { createService } from '../app/api/service.js';
-import { openableExtensions, openableFormats } from '../app/workflows/open-model-file.js';
+import { openDialogOptions, saveDialogOptions, savedPath, UNSAVED_QUESTION } from './dialog-options.js';
 import { errorMessage } from '../app/api/jobs.js';
 import { checkRequest } from '../app/api/request-shape.js';
 import { desktopJobHost } from './job-process.js';
@@ -74,20 +74,7 @@ function handleApi(): void {
   }
 }
 
-/** Electron's open dialog options for choosing a model file or a folder. */
-function openDialogOptions(req: OpenDialogRequest): OpenDialogOptions {
-  if (req?.kind === 'folder') return { title: req.title ?? 'Choose a folder', properties: ['openDirectory'] };
-  return {
-    title: req?.title ?? 'Open a model',
-    properties: ['openFile'],
-    filters: [
-      { name: `Models (${openableFormats().map((f) => f.name).join(', ')})`, extensions: openableExtensions().map((e) => e.slice(1)) },
-      { name: 'All files', extensions: ['*'] },
-    ],
-  };
-}
-
-/** The native open dialog, for the app's own page only; resolves the chosen path or null. */
+/** The native open and save dialogs, for the app's own page only; each resolves the chosen path or null. */
 function handleDialogs(): void {
   ipcMain.handle(OPEN_DIALOG_CHANNEL, async (event: IpcMainInvokeEvent, req: unknown) => {
     if (!event.senderFrame || !isAppPage(event.senderFrame.url)) {
@@ -97,6 +84,14 @@ function handleDialogs(): void {
     const win = BrowserWindow.fromWebContents(event.sender);
     const r = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
     return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
+  });
+  ipcMain.handle(SAVE_DIALOG_CHANNEL, async (event: IpcMainInvokeEvent, req: unknown) => {
+    if (!event.senderFrame || !isAppPage(event.senderFrame.url)) {
+      throw new Error('IPC showSaveDialog refused: the sender is not this app\'s page.');
+    }
+    const options = saveDialogOptions(req as SaveDialogRequest);
+    const win = BrowserWindow.fromWebContents(event.sender);
+    return savedPath(await (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options)));
   });
 }
 
@@ -115,6 +110,10 @@ function createWindow(): void {
     },
   });
   guardWindow(win.webContents, isAppPage);
+  // The page refuses to go while it has unsaved work (beforeunload); Electron shows no question of its own.
+  win.webContents.on('will-prevent-unload', (e) => {
+    if (dialog.showMessageBoxSync(win, UNSAVED_QUESTION) === 0) e.preventDefault();
+  });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(rendererUrl);
 }

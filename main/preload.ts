@@ -1,11 +1,11 @@
 /**
  * The preload (sandboxed, context-isolated): exposes the contract's calls as named functions on
- * `window.api`, plus a job-event subscription and the desktop calls (the native open dialog, and
+ * `window.api`, plus a job-event subscription and the desktop calls (the native open and save dialogs, and
  * the path of a dropped file, which a sandboxed page cannot read itself). The page never sees ipcRenderer itself, so it can
  * call nothing but these.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, ipcChannel, type JobEvent, type OpenDialogRequest, type RendererApi } from './ipc-contract.js';
+import { API_METHODS, JOB_EVENT_CHANNEL, OPEN_DIALOG_CHANNEL, SAVE_DIALOG_CHANNEL, ipcChannel, type JobEvent, type OpenDialogRequest, type RendererApi, type SaveDialogRequest } from './ipc-contract.js';
 
 const calls: Record<string, (req?: unknown) => Promise<unknown>> = {};
 for (const m of API_METHODS) calls[m] = (req?: unknown) => ipcRenderer.invoke(ipcChannel(m), req);
@@ -21,6 +21,7 @@ const api = {
   },
   desktop: {
     showOpenDialog: (req: OpenDialogRequest) => ipcRenderer.invoke(OPEN_DIALOG_CHANNEL, req),
+    showSaveDialog: (req: SaveDialogRequest) => ipcRenderer.invoke(SAVE_DIALOG_CHANNEL, req),
     // No instanceof check: a File from the page's world is not an instance of this world's File.
     pathForFile: (file: Blob): string => {
       try {

@@ -548,19 +548,29 @@ export interface OpenDialogRequest {
   title?: string;
 }
 
+/** Electron's native save dialog (desktop only): the session's .seprune. */
+export interface SaveDialogRequest {
+  title?: string;
+  /** The file or folder it starts at. */
+  defaultPath?: string;
+}
+
 /**
- * What only the desktop app offers: the native open dialog, and the path of a dropped or chosen
+ * What only the desktop app offers: the native open and save dialogs, and the path of a dropped or chosen
  * File (Electron's webUtils.getPathForFile; the page itself never learns paths).
  */
 export interface DesktopCalls {
   /** The chosen path, or null when the dialog was dismissed. */
   showOpenDialog(req: OpenDialogRequest): Promise<string | null>;
+  /** The chosen path (the dialog asked before replacing a file), or null when dismissed. */
+  showSaveDialog(req: SaveDialogRequest): Promise<string | null>;
   /** The local path of a File from a drop or a file input; '' when it has none. */
   pathForFile(file: Blob): string;
 }
 
 /** The IPC channel of the desktop-only dialog. */
 export const OPEN_DIALOG_CHANNEL = 'desktop:showOpenDialog';
+export const SAVE_DIALOG_CHANNEL = 'desktop:showSaveDialog';
 
 /** What each job kind resolves to. */
 export interface JobResults {

@@ -63,6 +63,7 @@ export interface WebContents {
   on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): this;
   on(event: 'will-frame-navigate', listener: (event: { preventDefault(): void; url: string }) => void): this;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): this;
+  on(event: 'will-prevent-unload', listener: (event: { preventDefault(): void }) => void): this;
   setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
@@ -144,9 +145,35 @@ export interface OpenDialogReturnValue {
   filePaths: string[];
 }
 
+export interface SaveDialogOptions {
+  title?: string;
+  defaultPath?: string;
+  buttonLabel?: string;
+  filters?: FileFilter[];
+  properties?: Array<'showHiddenFiles' | 'createDirectory' | 'treatPackageAsDirectory' | 'showOverwriteConfirmation' | 'dontAddToRecent'>;
+}
+
+export interface SaveDialogReturnValue {
+  canceled: boolean;
+  filePath?: string;
+}
+
+export interface MessageBoxSyncOptions {
+  message: string;
+  type?: 'none' | 'info' | 'error' | 'question' | 'warning';
+  buttons?: string[];
+  defaultId?: number;
+  title?: string;
+  detail?: string;
+  cancelId?: number;
+}
+
 export interface Dialog {
   showOpenDialog(window: BrowserWindow, options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
   showOpenDialog(options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
+  showSaveDialog(window: BrowserWindow, options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
+  showSaveDialog(options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
+  showMessageBoxSync(window: BrowserWindow, options: MessageBoxSyncOptions): number;
 }
 
 export interface WebUtils {

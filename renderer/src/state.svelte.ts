@@ -26,6 +26,9 @@ import { getApi, readableError, uploadModel } from './api.js';
 import { formatsInWords, isModelFile } from './model-formats.js';
 import { advanceSince, estimateEta, type EtaSince } from '../../app/util/eta.js';
 
+/** What the app's own dialog asks for: a model file, a folder, or where to save the session. */
+export type DialogKind = BrowseKind | 'save';
+
 export type View = 'start' | 'model' | 'importance' | 'prune' | 'finetune' | 'compare' | 'export';
 
 export interface JobView {
@@ -80,7 +83,11 @@ export const ui = $state({
   /** Counts finished statistics runs (per-block statistics fetched before are then stale). */
   statsRuns: 0,
   /** The app's own open dialog, when it is showing. */
-  dialog: null as { kind: BrowseKind; title: string; start: string } | null,
+  dialog: null as { kind: DialogKind; title: string; start: string } | null,
+  /** Where the session was last saved ('' before the first Save). */
+  savedPath: '',
+  /** Whether the session has work a Save has not kept (statistics, prunes, fine-tunes since). */
+  unsaved: false,
 });
 
 type Pending = { resolve: (r: unknown) => void; reject: (e: Error) => void };
@@ -209,11 +216,11 @@ let answerDialog: ((path: string | null) => void) | null = null;
  * Asks the user for a model file or a folder: Electron's native dialog on the desktop, else (and
  * when the native one fails) the app's own dialog over the api's file browser. Null when dismissed.
  */
-export async function choosePath(kind: BrowseKind, title: string, start = ''): Promise<string | null> {
+export async function choosePath(kind: DialogKind, title: string, start = ''): Promise<string | null> {
   const desktop = getApi().desktop;
   if (desktop) {
     try {
-      return await desktop.showOpenDialog({ kind, title });
+      return kind === 'save' ? await desktop.showSaveDialog({ title, ...(start ? { defaultPath: start } : {}) }) : await desktop.showOpenDialog({ kind, title });
     } catch {
       // no native dialog here: fall through to the app's own
     }
@@ -272,6 +279,15 @@ export function chooseModel(id: string): void {
 
 function opened(m: ModelInfo): void {
   setModel(m);
+  // A saved session brings its other models along; the host's list is the session's.
+  getApi()
+    .sessionModels()
+    .then(
+      (ms) => {
+        if (ms.some((x) => x.id === m.id)) ui.models = ms;
+      },
+      () => {},
+    );
   ui.report = null;
   ui.data = { ...ui.data, preprocess: structuredClone($state.snapshot(m.preprocessing)) };
   ui.view = 'model';
@@ -345,6 +361,7 @@ export async function runStats(): Promise<void> {
     const r = await runJob('stats', 'Gate statistics', () => getApi().runStats({ modelId: m.id, ...$state.snapshot(ui.data) }));
     if (!r) return;
     ui.statsRuns++;
+    ui.unsaved = true;
     if (ui.model?.id === r.modelId) {
       ui.model = { ...ui.model, stats: r.stats, classNames: r.classNames, statsData: $state.snapshot(ui.data) };
       await refreshPreview();
@@ -381,6 +398,7 @@ export async function runPrune(): Promise<void> {
     if (!r) return;
     ui.reportFor = r.model.id;
     ui.report = r.report;
+    ui.unsaved = true;
     setModel(r.model);
     await refreshPreview();
   } catch (e) {
@@ -407,6 +425,100 @@ export async function cancelJob(): Promise<void> {
   } catch (e) {
     ui.error = readableError(e);
   }
+}
+
+/**
+ * Saves the whole session (every model, its statistics and history) as one .seprune: to where it
+ * was saved before, or (`as`, or the first time) where the user chooses.
+ */
+export async function saveSession(as = false): Promise<void> {
+  const m = ui.model;
+  if (!m) return;
+  const sep = ui.savedPath.includes('\\') && !ui.savedPath.includes('/') ? '\\' : '/';
+  const folder = ui.savedPath ? ui.savedPath.slice(0, ui.savedPath.lastIndexOf(sep)) : '';
+  const path = !as && ui.savedPath ? ui.savedPath : await choosePath('save', 'Save the session', getApi().desktop ? ui.savedPath : folder);
+  if (!path) return;
+  await guarded('Saving the session…', async () => {
+    // Replacing was asked about in the dialog (or it is this session's own file).
+    const r = await getApi().saveProject({ modelId: m.id, path, force: true });
+    ui.savedPath = r.path;
+    ui.unsaved = false;
+  });
+}
+
+/** What the page keeps across a reload of this tab (the host keeps the models themselves). */
+interface KeptUi {
+  currentId: string;
+  view: View;
+  data: DataChoice;
+  prune: PruneSettingsDto;
+  report: PruneReport | null;
+  reportFor: string;
+  selectedSe: string;
+  savedPath: string;
+  unsaved: boolean;
+  /** The views' own settings and results (model-actions.svelte.ts). */
+  views?: unknown;
+}
+
+const KEPT_KEY = 'seprune-session';
+
+/** Writes what a reload must restore; `views` is the views' own part. Called from an effect, so it tracks what it reads. */
+export function keepUi(views: unknown): void {
+  if (!ui.model) return;
+  const kept: KeptUi = {
+    currentId: ui.model.id,
+    view: ui.view,
+    data: $state.snapshot(ui.data),
+    prune: $state.snapshot(ui.prune),
+    report: $state.snapshot(ui.report),
+    reportFor: ui.reportFor,
+    selectedSe: ui.selectedSe,
+    savedPath: ui.savedPath,
+    unsaved: ui.unsaved,
+    views,
+  };
+  try {
+    sessionStorage.setItem(KEPT_KEY, JSON.stringify(kept));
+  } catch {
+    // storage off or full: a reload then starts from the host's models alone
+  }
+}
+
+function keptUi(): KeptUi | null {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(KEPT_KEY) ?? 'null') as KeptUi | null;
+    return v && typeof v === 'object' && typeof v.currentId === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After a reload: the models the host still holds come back, with the current one, the view and
+ * the settings this tab kept; `restoreViews` gets the views' own part. Nothing when the host holds none.
+ */
+export async function restoreSession(restoreViews: (v: unknown) => void): Promise<void> {
+  let models: ModelInfo[];
+  try {
+    models = await getApi().sessionModels();
+  } catch {
+    return;
+  }
+  if (!models.length) return;
+  const kept = keptUi();
+  ui.models = models;
+  const cur = models.find((m) => m.id === kept?.currentId) ?? models[models.length - 1];
+  setModel(cur);
+  if (kept && kept.currentId === cur.id) {
+    Object.assign(ui, { view: kept.view, data: kept.data, prune: kept.prune, report: kept.report, reportFor: kept.reportFor, savedPath: kept.savedPath, unsaved: kept.unsaved });
+    if (cur.summary.seBlocks.some((b) => b.name === kept.selectedSe)) ui.selectedSe = kept.selectedSe;
+    restoreViews(kept.views);
+  } else {
+    ui.view = 'model';
+    ui.data = { ...ui.data, preprocess: structuredClone($state.snapshot(cur.preprocessing)) };
+  }
+  void refreshPreview();
 }
 
 export function applyTheme(): void {

@@ -77,6 +77,26 @@ onModelChange((next) => {
   if (work.export.result?.modelId !== next.id) work.export.result = null;
 });
 
+/** The views' settings and last results, as a reload of the tab keeps them (state.svelte.ts keepUi). */
+export function viewsToKeep(): unknown {
+  const { formats: _formats, ...exp } = work.export;
+  const { backend: _backend, log: _log, ...ft } = work.finetune;
+  void _formats;
+  void _backend;
+  void _log;
+  return $state.snapshot({ compare: work.compare, export: exp, finetune: ft });
+}
+
+/** Puts back what viewsToKeep kept (after a reload); anything malformed is left at its default. */
+export function restoreViews(v: unknown): void {
+  if (!v || typeof v !== 'object') return;
+  const k = v as { compare?: Partial<typeof work.compare>; export?: Partial<typeof work.export>; finetune?: Partial<typeof work.finetune> };
+  const alive = (id: string): boolean => ui.models.some((m) => m.id === id);
+  if (k.compare) Object.assign(work.compare, k.compare, { ids: (k.compare.ids ?? []).filter(alive) });
+  if (k.export) Object.assign(work.export, k.export, { formats: work.export.formats });
+  if (k.finetune) Object.assign(work.finetune, k.finetune, { teacherId: alive(k.finetune.teacherId ?? '') ? k.finetune.teacherId : '', status: k.finetune.status === 'running' ? '' : k.finetune.status });
+}
+
 function dataFor(split: 'train' | 'test', limit: number): DataChoice {
   return { ...$state.snapshot(ui.data), split, limit };
 }
@@ -159,6 +179,7 @@ export async function runFinetune(): Promise<void> {
     }
     f.result = r;
     f.status = 'done';
+    ui.unsaved = true;
     setModel(r.model);
     ui.report = null;
   } catch (e) {
