@@ -408,6 +408,10 @@ export interface FinetuneRequest {
   engine?: string;
   /** Torch device: auto, cpu, cuda, cuda:N or mps (default auto). */
   device?: string;
+  /** Learning-rate schedule (default app/train/defaults.ts DEFAULT_SCHEDULE, as `seprune finetune --schedule`). */
+  schedule?: 'cosine' | 'onecycle' | 'constant';
+  /** Distillation temperature, used only with a teacher (default DEFAULT_TEMPERATURE, as `--temperature`). */
+  temperature?: number;
 }
 
 /** One training progress event (app/train/train-progress.ts). */

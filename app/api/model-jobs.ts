@@ -11,7 +11,7 @@ import { UserError } from '../model/errors.js';
 import type { Dataset } from '../data/index.js';
 import { compareOn } from '../workflows/compare.js';
 import { chooseBackend } from '../engine/backend.js';
-import { autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
+import { autoWorkers, OPTIMIZER_KINDS, SCHEDULE_KINDS, type TrainProgress } from '../train/index.js';
 import { checkTrainOptions } from '../train/plan.js';
 import { chooseEngine, engineChoices, isDeviceSpec } from '../train/torch/index.js';
 import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
@@ -93,7 +93,9 @@ export async function compareJob(models: SessionModel[], data: DataChoice, laten
 export function checkFinetune(req: FinetuneRequest): void {
   if (!OPTIMIZER_KINDS.includes(req.optimizer)) throw new UserError(`The optimiser must be ${OPTIMIZER_KINDS.join(' or ')}.`);
   if (req.lr !== null && !Number.isFinite(req.lr)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
-  checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}) });
+  if (req.schedule !== undefined && !SCHEDULE_KINDS.includes(req.schedule)) throw new UserError(`The learning-rate schedule must be ${SCHEDULE_KINDS.join(', ')}.`);
+  if (req.temperature !== undefined && !(Number.isFinite(req.temperature) && req.temperature > 0)) throw new UserError('The distillation temperature must be a number above 0.');
+  checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) });
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
   if (req.engine !== undefined && !engineChoices().includes(req.engine)) throw new UserError(`The training engine must be ${engineChoices().join(', ')}.`);
   if (req.device !== undefined && !isDeviceSpec(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
@@ -124,8 +126,9 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
     batchSize: req.batchSize,
     ...(req.lr !== null ? { lr: req.lr } : {}),
     optimizer: req.optimizer,
+    ...(req.schedule !== undefined ? { schedule: req.schedule } : {}),
     augment: augmentFor(pre, { flip: true, shift: 2 }),
-    ...(teacher ? { teacher: teacher.graph } : {}),
+    ...(teacher ? { teacher: teacher.graph, ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) } : {}),
     seed: req.data.seed,
     indices: idx,
     signal: ctx.signal,

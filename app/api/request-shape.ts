@@ -59,6 +59,8 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
     evalLimit: 'number',
     engine: '?string',
     device: '?string',
+    schedule: '?string',
+    temperature: '?number',
   },
   blockStats: { modelId: 'string', block: 'string' },
   browse: { path: '?string', kind: 'string', hidden: '?boolean' },

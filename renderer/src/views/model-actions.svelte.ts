@@ -3,7 +3,8 @@
  * app's progress bar and Cancel), keeps its settings and last result, and lands failures in
  * `ui.error`. The dataset and preprocessing come from the Start view's choice (`ui.data`).
  */
-import type { BackendInfo, CompareResult, DataChoice, ExportFormatDto, ExportResult, FinetuneResult, ModelInfo, TrainProgressDto } from '../../../app/api/contract.js';
+import type { BackendInfo, CompareResult, DataChoice, ExportFormatDto, ExportResult, FinetuneRequest, FinetuneResult, ModelInfo, TrainProgressDto } from '../../../app/api/contract.js';
+import { DEFAULT_SCHEDULE, DEFAULT_TEMPERATURE } from '../../../app/train/defaults.js';
 import { getApi, readableError } from '../api.js';
 import { progressListeners, runJob, setModel, ui } from '../state.svelte.js';
 
@@ -24,6 +25,9 @@ export const work = $state({
     /** Empty for the optimiser's default. */
     lr: '' as string | number,
     optimizer: 'sgd' as 'sgd' | 'adamw',
+    /** Learning-rate schedule and distillation temperature (the CLI's defaults). */
+    schedule: DEFAULT_SCHEDULE as NonNullable<FinetuneRequest['schedule']>,
+    temperature: DEFAULT_TEMPERATURE,
     /** '' for no teacher; set to the model before pruning when the view opens. */
     teacherId: '',
     limit: 1000,
@@ -119,7 +123,9 @@ export async function runFinetune(): Promise<void> {
         batchSize: f.batchSize,
         lr,
         optimizer: f.optimizer,
+        schedule: f.schedule,
         teacherId: f.teacherId || null,
+        ...(f.teacherId ? { temperature: Number(f.temperature) } : {}),
         evalLimit: f.evalLimit,
         engine: f.engine,
         device: f.engine === 'tfjs' ? 'auto' : f.device,
