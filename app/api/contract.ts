@@ -344,7 +344,12 @@ export interface ExportRequestDto {
   data: DataChoice;
   /** Replace files that already exist. */
   force: boolean;
+  /** TFLite int8 targets: float32 or int8 input and output tensors (default EXPORT_DEFAULTS.tfliteIo, as `seprune export --io`). */
+  tfliteIo?: 'float' | 'int8';
 }
+
+/** Export settings the UI starts from (the CLI's flag defaults; a test keeps them equal). */
+export const EXPORT_DEFAULTS: { tfliteIo: NonNullable<ExportRequestDto['tfliteIo']> } = { tfliteIo: 'float' };
 
 /** One runtime's verification of a written file (export/types.ts VerifyReport). */
 export interface VerifyRowDto {
@@ -366,6 +371,8 @@ export interface ExportFileDto {
   notes: string[];
   keptFloat: string[];
   verify: VerifyRowDto[];
+  /** Every file this entry wrote, absolute paths on the api's machine: the file itself, or a TF.js folder's model.json and weight shards. */
+  written?: { path: string; bytes: number }[];
 }
 
 export interface ExportResult {
@@ -496,6 +503,20 @@ export const UPLOAD_ROUTE = '/api/upload';
  * address once (`/?token=…`, what the host prints) and keeps it.
  */
 export const TOKEN_HEADER = 'x-seprune-token';
+
+/**
+ * Browser mode's download of an exported file: `POST /api/download` (token-checked like every /api
+ * route, so the page fetches it with TOKEN_HEADER and saves the answer through a Blob) with the
+ * JSON body DownloadRequest. The host answers the file's bytes, but only for a file that an export
+ * job of this session wrote (ExportFileDto.written); anything else is 403 or 404 with `{ error }`.
+ * Electron writes on the user's own machine and shows the path instead.
+ */
+export const DOWNLOAD_ROUTE = '/api/download';
+
+export interface DownloadRequest {
+  /** An ExportFileDto.written path. */
+  path: string;
+}
 
 export interface UploadHeader {
   /** Plain file names (no folders): one model (.seprune, .onnx, or a TF.js model.json with its weight shards). */

@@ -4,8 +4,8 @@
  * fine-tune (the trainer with live loss/accuracy events, distilling from a teacher). The service
  * (service.ts) validates the request, looks the models up and adds the fine-tuned model.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import type { Dataset } from '../data/index.js';
@@ -60,6 +60,7 @@ export function checkExport(req: ExportRequestDto, source: string, protect: stri
   if (!req.outDir?.trim()) throw new UserError('Choose an output folder on the machine running the app.');
   if (!existsSync(req.outDir) || !statSync(req.outDir).isDirectory()) throw new UserError(`The output folder ${req.outDir} does not exist.`);
   if (!Array.isArray(req.targets) || req.targets.length === 0) throw new UserError('Choose at least one format and precision to export.');
+  if (req.tfliteIo !== undefined && req.tfliteIo !== 'float' && req.tfliteIo !== 'int8') throw new UserError('The TFLite int8 input and output type must be float or int8.');
   checkExportTargets(exportPaths(req, source), { force: req.force === true, protect });
 }
 
@@ -75,8 +76,20 @@ export async function exportJob(m: SessionModel, req: ExportRequestDto, openData
     ...(m.info.classNames ? { labels: m.info.classNames } : {}),
     preprocessing: req.data.preprocess,
   };
-  const reports = await exportTargets({ graph: m.graph, meta, targets, force: req.force === true, protect, ...(calib ? { calib } : {}), verifyData, progress: ctx.progress, check: ctx.check });
-  return reports.map((r) => ({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })) }));
+  const writer = req.tfliteIo !== undefined ? { writer: { io: req.tfliteIo } } : {};
+  const reports = await exportTargets({ graph: m.graph, meta, targets, force: req.force === true, protect, ...writer, ...(calib ? { calib } : {}), verifyData, progress: ctx.progress, check: ctx.check });
+  return reports.map((r) => ({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })), written: writtenFiles(r.file) }));
+}
+
+/** The files an export target wrote: the file, or the plain files of its folder (TF.js), as absolute paths. */
+export function writtenFiles(out: string): { path: string; bytes: number }[] {
+  const at = resolve(out);
+  if (!statSync(at).isDirectory()) return [{ path: at, bytes: statSync(at).size }];
+  return readdirSync(at, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(at, e.name))
+    .sort()
+    .map((p) => ({ path: p, bytes: statSync(p).size }));
 }
 
 export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {

@@ -47,7 +47,7 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
   undo: { modelId: 'string' },
   cancelJob: { jobId: 'string' },
   compare: { modelIds: 'array', data: DATA, latency: '?boolean' },
-  exportModel: { modelId: 'string', outDir: 'string', targets: 'array', data: DATA, force: 'boolean' },
+  exportModel: { modelId: 'string', outDir: 'string', targets: 'array', data: DATA, force: 'boolean', tfliteIo: '?string' },
   finetune: {
     modelId: 'string',
     data: DATA,

@@ -7,7 +7,7 @@
  * and the browser host both serve this one object; neither has logic of its own.
  */
 import { torchInfo } from '../train/torch/index.js';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
@@ -59,6 +59,11 @@ export interface Service extends ApiHandlers {
   close(): void;
   /** The ids of the models held now, least recently used first. */
   heldModels(): string[];
+  /**
+   * Where a file this session's export jobs wrote lies now (its real path, as it was when written),
+   * given the path the export reported; undefined for any path no export of this session wrote.
+   */
+  exportedFile(path: string): string | undefined;
 }
 
 export interface ServiceOptions {
@@ -188,6 +193,8 @@ export function createService(o: ServiceOptions): Service {
   /** Every file the session opened, freed or not: exports never overwrite one. */
   const openedPaths = new Set<string>();
   let counter = 0;
+  /** Every file the session's exports wrote (the reported path → its real path then): all that the browser host lets the page download. */
+  const exported = new Map<string, string>();
 
   /** Frees least recently used models beyond maxOpen, keeping those jobs use and the newest model's ancestors. */
   function evict(): void {
@@ -318,7 +325,11 @@ export function createService(o: ServiceOptions): Service {
       const e = entry(req.modelId);
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
-      return startJob('export', [e.info.id], async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
+      return startJob('export', [e.info.id], async (ctx) => {
+        const files = await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx);
+        for (const w of files.flatMap((f) => f.written ?? [])) exported.set(resolve(w.path), realpathSync(w.path));
+        return { modelId: e.info.id, files };
+      });
     },
     trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
@@ -356,6 +367,7 @@ export function createService(o: ServiceOptions): Service {
       return recent?.remove(req.path, req.kind) ?? [];
     },
     heldModels: () => [...models.keys()],
+    exportedFile: (path) => (typeof path === 'string' && path ? exported.get(resolve(path)) : undefined),
     close: () => {
       jobs.cancelAll();
       host.close();
