@@ -211,8 +211,14 @@ export interface PruneSettingsDto {
   ignore?: string[];
   /** Re-estimate batch-norm / folded-conv statistics after the cut (default true). */
   recalibrate?: boolean;
-  /** Fractions of channels to remove per stage, e.g. { stage2: 0.3 }. */
+  /** Fractions of channels to remove per stage, e.g. { stage2: 0.3 } (`--per-stage`); with no MACs / params / ratio target, the only target. */
   perStage?: Record<string, number>;
+  /** Split of the statistics' dataset that top-1 before/after is measured on (default test, `--eval-split`). */
+  evalSplit?: 'train' | 'test';
+  /** Images top-1 is measured on (default: as many as the statistics ran on, as the CLI's `--limit`; `--eval-limit`). */
+  evalLimit?: number;
+  /** After each round, fine-tune on this many calibration images distilled from the original (default 0: none, `--finetune-images`). */
+  finetuneImages?: number;
 }
 
 export interface PreviewPruneRequest extends PruneSettingsDto {
@@ -679,4 +685,6 @@ export const PRUNE_DEFAULTS: PruneSettingsDto = {
   steps: 1,
   ignore: [],
   recalibrate: true,
+  evalSplit: 'test',
+  finetuneImages: 0,
 };

@@ -29,6 +29,9 @@ const PRUNE: Shape = {
   ignore: '?array',
   recalibrate: '?boolean',
   perStage: '?object',
+  evalSplit: '?string',
+  evalLimit: '?number',
+  finetuneImages: '?number',
 };
 
 /** null: the method takes no request (its body may be empty or null). */
