@@ -327,7 +327,13 @@ export function createService(o: ServiceOptions): Service {
       checkExport(req, e.info.source, openedFiles());
       return startJob('export', [e.info.id], async (ctx) => {
         const files = await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx);
-        for (const w of files.flatMap((f) => f.written ?? [])) exported.set(resolve(w.path), realpathSync(w.path));
+        for (const w of files.flatMap((f) => f.written ?? [])) {
+          try {
+            exported.set(resolve(w.path), realpathSync(w.path));
+          } catch {
+            // gone already (removed by hand): nothing to offer for download
+          }
+        }
         return { modelId: e.info.id, files };
       });
     },
