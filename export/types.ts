@@ -46,6 +46,8 @@ export interface ExportOptions {
    * keeps every gate path float; false quantizes all of them and measures nothing.
    */
   gateAware?: boolean | 'all';
+  /** TFLite int8: the input and output tensors as float32 (default; the file quantizes them) or int8 (the caller quantizes with the file's scale and zero point); other formats and precisions ignore it. */
+  io?: 'float' | 'int8';
 }
 
 /** The gate-aware measurement of one SE block (export/quantize/se-gate.ts). */

@@ -217,8 +217,14 @@ export interface PruneSettingsDto {
   ignore?: string[];
   /** Re-estimate batch-norm / folded-conv statistics after the cut (default true). */
   recalibrate?: boolean;
-  /** Fractions of channels to remove per stage, e.g. { stage2: 0.3 }. */
+  /** Fractions of channels to remove per stage, e.g. { stage2: 0.3 } (`--per-stage`); with no MACs / params / ratio target, the only target. */
   perStage?: Record<string, number>;
+  /** Split of the statistics' dataset that top-1 before/after is measured on (default test, `--eval-split`). */
+  evalSplit?: 'train' | 'test';
+  /** Images top-1 is measured on (default: as many as the statistics ran on, as the CLI's `--limit`; `--eval-limit`). */
+  evalLimit?: number;
+  /** After each round, fine-tune on this many calibration images distilled from the original (default 0: none, `--finetune-images`). */
+  finetuneImages?: number;
 }
 
 export interface PreviewPruneRequest extends PruneSettingsDto {
@@ -350,7 +356,12 @@ export interface ExportRequestDto {
   data: DataChoice;
   /** Replace files that already exist. */
   force: boolean;
+  /** TFLite int8 targets: float32 or int8 input and output tensors (default EXPORT_DEFAULTS.tfliteIo, as `seprune export --io`). */
+  tfliteIo?: 'float' | 'int8';
 }
+
+/** Export settings the UI starts from (the CLI's flag defaults; a test keeps them equal). */
+export const EXPORT_DEFAULTS: { tfliteIo: NonNullable<ExportRequestDto['tfliteIo']> } = { tfliteIo: 'float' };
 
 /** One runtime's verification of a written file (export/types.ts VerifyReport). */
 export interface VerifyRowDto {
@@ -372,6 +383,8 @@ export interface ExportFileDto {
   notes: string[];
   keptFloat: string[];
   verify: VerifyRowDto[];
+  /** Every file this entry wrote, absolute paths on the api's machine: the file itself, or a TF.js folder's model.json and weight shards. */
+  written?: { path: string; bytes: number }[];
 }
 
 export interface ExportResult {
@@ -414,6 +427,10 @@ export interface FinetuneRequest {
   engine?: string;
   /** Torch device: auto, cpu, cuda, cuda:N or mps (default auto). */
   device?: string;
+  /** Learning-rate schedule (default app/train/defaults.ts DEFAULT_SCHEDULE, as `seprune finetune --schedule`). */
+  schedule?: 'cosine' | 'onecycle' | 'constant';
+  /** Distillation temperature, used only with a teacher (default DEFAULT_TEMPERATURE, as `--temperature`). */
+  temperature?: number;
 }
 
 /** One training progress event (app/train/train-progress.ts). */
@@ -515,6 +532,20 @@ export const UPLOAD_ROUTE = '/api/upload';
  * address once (`/?token=…`, what the host prints) and keeps it.
  */
 export const TOKEN_HEADER = 'x-seprune-token';
+
+/**
+ * Browser mode's download of an exported file: `POST /api/download` (token-checked like every /api
+ * route, so the page fetches it with TOKEN_HEADER and saves the answer through a Blob) with the
+ * JSON body DownloadRequest. The host answers the file's bytes, but only for a file that an export
+ * job of this session wrote (ExportFileDto.written); anything else is 403 or 404 with `{ error }`.
+ * Electron writes on the user's own machine and shows the path instead.
+ */
+export const DOWNLOAD_ROUTE = '/api/download';
+
+export interface DownloadRequest {
+  /** An ExportFileDto.written path. */
+  path: string;
+}
 
 export interface UploadHeader {
   /** Plain file names (no folders): one model (.seprune, .onnx, or a TF.js model.json with its weight shards). */
@@ -691,4 +722,6 @@ export const PRUNE_DEFAULTS: PruneSettingsDto = {
   steps: 1,
   ignore: [],
   recalibrate: true,
+  evalSplit: 'test',
+  finetuneImages: 0,
 };

@@ -14,7 +14,7 @@ import { collectStats } from '../../pruning/stats/collect.js';
 import type { ExcitationStats } from '../../pruning/stats/types.js';
 import type { PlanTarget } from '../../pruning/plan.js';
 import { planGroupsJson, planPruneRun, type PlannedRun } from '../../pruning/pipeline.js';
-import { checkPruneSettings, runPrune, type RunPruneSettings } from '../workflows/prune.js';
+import { checkPruneSettings, PRUNE_DEFAULTS, runPrune, type RunPruneSettings } from '../workflows/prune.js';
 import { criterion } from '../../pruning/importance/index.js';
 import { compareJob, exportJob, finetuneJob, type FinetuneOutcome, type SessionModel } from './model-jobs.js';
 import type { JobContext } from './jobs.js';
@@ -81,7 +81,7 @@ function withGates(run: PlannedRun): PlanGroupDto[] {
 function toTarget(req: PreviewPruneRequest): PlanTarget {
   const t = req.target;
   const given = (['targetMacs', 'targetParams', 'ratio'] as const).filter((k) => t[k] !== undefined);
-  if (given.length > 1 || (given.length === 0 && !req.perStage)) throw new UserError('Give exactly one target: a MACs fraction, a parameter fraction or a channel ratio.');
+  if (given.length > 1 || (given.length === 0 && !req.perStage)) throw new UserError('Give one target: a MACs fraction, a parameter fraction or a channel ratio, or per-stage fractions.');
   const out: PlanTarget = given.length ? { [given[0]]: t[given[0]] } : {};
   if (req.perStage) out.perStage = req.perStage;
   return out;
@@ -100,8 +100,11 @@ export function settingsFor(m: WorkModel, req: PreviewPruneRequest): RunPruneSet
     recalibrate: req.recalibrate ?? true,
     steps: req.steps ?? 1,
     ignore: req.ignore ?? [],
+    finetuneImages: req.finetuneImages ?? PRUNE_DEFAULTS.finetuneImages,
   };
   checkPruneSettings(s);
+  if (req.evalSplit !== undefined && req.evalSplit !== 'train' && req.evalSplit !== 'test') throw new UserError('The evaluation split must be train or test.');
+  if (req.evalLimit !== undefined && !(Number.isInteger(req.evalLimit) && req.evalLimit >= 1)) throw new UserError('The number of evaluation images must be a whole number ≥ 1.');
   return s;
 }
 
@@ -147,9 +150,10 @@ async function pruneWork({ model: m, req }: WorkInputs['prune'], ctx: JobContext
   const { preview } = planFor(m, req);
   const s = settingsFor(m, req);
   checkFoldStats(m, req);
-  // Calibration: the statistics' own images; accuracy on the same dataset's test split (as `seprune prune`).
-  const calib = m.info.statsData ? await openData(m.info.statsData, m) : undefined;
-  const evalData = m.info.statsData ? await openData(m.info.statsData, m, 'test') : undefined;
+  // Calibration: the statistics' own images; accuracy on the same dataset's eval split, as many images unless told (as `seprune prune`).
+  const sd = m.info.statsData;
+  const calib = sd ? await openData(sd, m) : undefined;
+  const evalData = sd ? await openData({ ...sd, limit: req.evalLimit ?? sd.limit }, m, req.evalSplit ?? PRUNE_DEFAULTS.evalSplit) : undefined;
   ctx.check();
   const outcome = await runPrune(
     { graph: m.graph, source: m.info.source, hash: m.info.hash, ...(m.stats ? { stats: m.stats } : {}) },

@@ -5,14 +5,14 @@
  * distilling from a teacher). The service (service.ts) validates the request, looks the models up
  * and adds the fine-tuned model.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { UserError } from '../model/errors.js';
 import type { Dataset } from '../data/index.js';
 import { compareOn } from '../workflows/compare.js';
 import { chooseBackend } from '../engine/backend.js';
-import { autoWorkers, OPTIMIZER_KINDS, type TrainProgress } from '../train/index.js';
+import { autoWorkers, OPTIMIZER_KINDS, SCHEDULE_KINDS, type TrainProgress } from '../train/index.js';
 import { checkTrainOptions } from '../train/plan.js';
 import { chooseEngine, engineChoices, isDeviceSpec } from '../train/torch/index.js';
 import { augmentFor, evaluateTrained, trainOn } from '../workflows/finetune.js';
@@ -66,6 +66,7 @@ export function checkExport(req: ExportRequestDto, source: string, protect: stri
   if (!req.outDir?.trim()) throw new UserError('Choose an output folder on the machine running the app.');
   if (!existsSync(req.outDir) || !statSync(req.outDir).isDirectory()) throw new UserError(`The output folder ${req.outDir} does not exist.`);
   if (!Array.isArray(req.targets) || req.targets.length === 0) throw new UserError('Choose at least one format and precision to export.');
+  if (req.tfliteIo !== undefined && req.tfliteIo !== 'float' && req.tfliteIo !== 'int8') throw new UserError('The TFLite int8 input and output type must be float or int8.');
   checkExportTargets(exportPaths(req, source), { force: req.force === true, protect });
 }
 
@@ -81,8 +82,20 @@ export async function exportJob(m: SessionModel, req: ExportRequestDto, openData
     ...(m.info.classNames ? { labels: m.info.classNames } : {}),
     preprocessing: req.data.preprocess,
   };
-  const reports = await exportTargets({ graph: m.graph, meta, targets, force: req.force === true, protect, ...(calib ? { calib } : {}), verifyData, progress: ctx.progress, check: ctx.check });
-  return reports.map((r) => ({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })) }));
+  const writer = req.tfliteIo !== undefined ? { writer: { io: req.tfliteIo } } : {};
+  const reports = await exportTargets({ graph: m.graph, meta, targets, force: req.force === true, protect, ...writer, ...(calib ? { calib } : {}), verifyData, progress: ctx.progress, check: ctx.check });
+  return reports.map((r) => ({ file: r.file, format: r.format, quant: r.quant, bytes: r.bytes, notes: r.notes, keptFloat: r.keptFloat, verify: r.verifyAll.map((x) => ({ ...x })), written: writtenFiles(r.file) }));
+}
+
+/** The files an export target wrote: the file, or the plain files of its folder (TF.js), as absolute paths. */
+export function writtenFiles(out: string): { path: string; bytes: number }[] {
+  const at = resolve(out);
+  if (!statSync(at).isDirectory()) return [{ path: at, bytes: statSync(at).size }];
+  return readdirSync(at, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(at, e.name))
+    .sort()
+    .map((p) => ({ path: p, bytes: statSync(p).size }));
 }
 
 export async function compareJob(models: SessionModel[], data: DataChoice, latency: boolean, openData: OpenData, ctx: JobContext): Promise<CompareReportDto> {
@@ -108,7 +121,9 @@ function openExportedFile(path: string): () => Promise<Inference> {
 export function checkFinetune(req: FinetuneRequest): void {
   if (!OPTIMIZER_KINDS.includes(req.optimizer)) throw new UserError(`The optimiser must be ${OPTIMIZER_KINDS.join(' or ')}.`);
   if (req.lr !== null && !Number.isFinite(req.lr)) throw new UserError('The learning rate must be a number above 0 (or empty for the default).');
-  checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}) });
+  if (req.schedule !== undefined && !SCHEDULE_KINDS.includes(req.schedule)) throw new UserError(`The learning-rate schedule must be ${SCHEDULE_KINDS.join(', ')}.`);
+  if (req.temperature !== undefined && !(Number.isFinite(req.temperature) && req.temperature > 0)) throw new UserError('The distillation temperature must be a number above 0.');
+  checkTrainOptions({ epochs: req.epochs, batchSize: req.batchSize, optimizer: req.optimizer, ...(req.lr !== null ? { lr: req.lr } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) });
   if (!Number.isInteger(req.evalLimit) || req.evalLimit < 1) throw new UserError('The number of test images must be a whole number ≥ 1.');
   if (req.engine !== undefined && !engineChoices().includes(req.engine)) throw new UserError(`The training engine must be ${engineChoices().join(', ')}.`);
   if (req.device !== undefined && !isDeviceSpec(req.device)) throw new UserError('The device must be auto, cpu, cuda, cuda:N or mps.');
@@ -139,8 +154,9 @@ export async function finetuneJob(m: SessionModel, teacher: SessionModel | undef
     batchSize: req.batchSize,
     ...(req.lr !== null ? { lr: req.lr } : {}),
     optimizer: req.optimizer,
+    ...(req.schedule !== undefined ? { schedule: req.schedule } : {}),
     augment: augmentFor(pre, { flip: true, shift: 2 }),
-    ...(teacher ? { teacher: teacher.graph } : {}),
+    ...(teacher ? { teacher: teacher.graph, ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) } : {}),
     seed: req.data.seed,
     indices: idx,
     signal: ctx.signal,

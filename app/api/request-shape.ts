@@ -29,6 +29,9 @@ const PRUNE: Shape = {
   ignore: '?array',
   recalibrate: '?boolean',
   perStage: '?object',
+  evalSplit: '?string',
+  evalLimit: '?number',
+  finetuneImages: '?number',
 };
 
 /** null: the method takes no request (its body may be empty or null). */
@@ -48,7 +51,7 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
   undo: { modelId: 'string' },
   cancelJob: { jobId: 'string' },
   compare: { modelIds: 'array', data: DATA, latency: '?boolean' },
-  exportModel: { modelId: 'string', outDir: 'string', targets: 'array', data: DATA, force: 'boolean' },
+  exportModel: { modelId: 'string', outDir: 'string', targets: 'array', data: DATA, force: 'boolean', tfliteIo: '?string' },
   finetune: {
     modelId: 'string',
     data: DATA,
@@ -60,6 +63,8 @@ export const REQUEST_SHAPES: Record<ApiMethod, Shape | null> = {
     evalLimit: 'number',
     engine: '?string',
     device: '?string',
+    schedule: '?string',
+    temperature: '?number',
   },
   blockStats: { modelId: 'string', block: 'string' },
   browse: { path: '?string', kind: 'string', hidden: '?boolean' },

@@ -8,15 +8,18 @@
  * Long jobs run in child processes (job-host.ts), one per job, with a loaded spare kept ready.
  * `POST /api/upload` (UPLOAD_ROUTE) takes a model's files (app/api/upload.ts), stores them in
  * this host's session folder (a fresh temp folder, removed when the host stops, and by the next
- * host when this one was killed: session-dir.ts) and opens them.
+ * host when this one was killed: session-dir.ts) and opens them. `POST /api/download`
+ * (DOWNLOAD_ROUTE) answers the bytes of a file this session's export jobs wrote, and nothing else.
  *
  * POSTs must carry `Content-Type: application/json` (application/octet-stream for the upload),
  * which a cross-site form cannot send, on top of the token header (which no other site knows).
  */
-import { rmSync } from 'node:fs';
+import { createReadStream, lstatSync, realpathSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserError } from '../model/errors.js';
-import { API_METHODS, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
+import { API_METHODS, DOWNLOAD_ROUTE, UPLOAD_LIMITS, UPLOAD_ROUTE, type ApiMethod, type JobEvent, type UploadLimits } from './contract.js';
 import { RecentFiles } from './recent.js';
 import { forkJobProcess, processHost } from './job-host.js';
 import { receiveUpload, UploadError } from './upload.js';
@@ -128,6 +131,43 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     }
   }
 
+  /** Answers the bytes of a file this session's exports wrote (DOWNLOAD_ROUTE); refuses every other path. */
+  async function download(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      reply(res, 415, { error: 'Send the download request as application/json.' });
+      return;
+    }
+    let path: unknown;
+    try {
+      path = ((await readJson(req)) as { path?: unknown } | undefined)?.path;
+    } catch (e) {
+      reply(res, 400, { error: errorMessage(e) });
+      return;
+    }
+    if (typeof path !== 'string' || !path) {
+      reply(res, 400, { error: 'Say which exported file to download (its path).' });
+      return;
+    }
+    const real = service.exportedFile(path);
+    if (!real) {
+      reply(res, 403, { error: 'Only files that an export of this session wrote can be downloaded.' });
+      return;
+    }
+    // The same plain file as when it was written: not removed, replaced by a link or moved under a linked folder.
+    let size: number;
+    try {
+      const st = lstatSync(path);
+      if (!st.isFile() || realpathSync(path) !== real) throw new Error('changed');
+      size = st.size;
+    } catch {
+      reply(res, 404, { error: 'That file is no longer where the export wrote it.' });
+      return;
+    }
+    const name = basename(real).replace(/[^A-Za-z0-9._-]/g, '_');
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/octet-stream', 'Content-Length': size, 'Content-Disposition': `attachment; filename="${name}"` });
+    await pipeline(createReadStream(real), res);
+  }
+
   const server = await startStaticServer({
     root: o.root,
     ...(o.port !== undefined ? { port: o.port } : {}),
@@ -146,6 +186,10 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
       }
       if (url.pathname === UPLOAD_ROUTE && req.method === 'POST') {
         await upload(req, res);
+        return true;
+      }
+      if (url.pathname === DOWNLOAD_ROUTE && req.method === 'POST') {
+        await download(req, res);
         return true;
       }
       const name = url.pathname.slice('/api/'.length);

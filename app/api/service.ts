@@ -10,7 +10,7 @@
  */
 import { torchInfo } from '../train/torch/index.js';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Graph } from '../model/ir.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
@@ -63,6 +63,11 @@ export interface Service extends ApiHandlers {
   close(): void;
   /** The ids of the models held now, least recently used first. */
   heldModels(): string[];
+  /**
+   * Where a file this session's export jobs wrote lies now (its real path, as it was when written),
+   * given the path the export reported; undefined for any path no export of this session wrote.
+   */
+  exportedFile(path: string): string | undefined;
 }
 
 export interface ServiceOptions {
@@ -228,6 +233,8 @@ export function createService(o: ServiceOptions): Service {
   /** Every file the session opened, freed or not: exports never overwrite one. */
   const openedPaths = new Set<string>();
   let counter = 0;
+  /** Every file the session's exports wrote (the reported path → its real path then): all that the browser host lets the page download. */
+  const exported = new Map<string, string>();
 
   /** Frees least recently used models beyond maxOpen, keeping those jobs use and the newest model's ancestors. */
   function evict(): void {
@@ -471,7 +478,17 @@ export function createService(o: ServiceOptions): Service {
       const e = writable(entry(req.modelId), 'export');
       checkData(req.data);
       checkExport(req, e.info.source, openedFiles());
-      return startJob('export', [e.info.id], async (ctx) => ({ modelId: e.info.id, files: await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx) }));
+      return startJob('export', [e.info.id], async (ctx) => {
+        const files = await host.run('export', { model: work(e), req, protect: openedFiles() }, ctx);
+        for (const w of files.flatMap((f) => f.written ?? [])) {
+          try {
+            exported.set(resolve(w.path), realpathSync(w.path));
+          } catch {
+            // gone already (removed by hand): nothing to offer for download
+          }
+        }
+        return { modelId: e.info.id, files };
+      });
     },
     trainBackend: async () => ({ ...(await chooseBackend()), torch: torchInfo() }),
     finetune: async (req) => {
@@ -520,6 +537,7 @@ export function createService(o: ServiceOptions): Service {
       return { path, bytes, models: project.session?.models.length ?? 1 };
     },
     heldModels: () => [...models.keys()],
+    exportedFile: (path) => (typeof path === 'string' && path ? exported.get(resolve(path)) : undefined),
     close: () => {
       jobs.cancelAll();
       host.close();

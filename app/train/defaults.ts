@@ -13,3 +13,7 @@ export type OptimizerKind = 'sgd' | 'adamw';
 
 export const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.01, adamw: 1e-3 };
 export const DEFAULT_WEIGHT_DECAY: Record<OptimizerKind, number> = { sgd: 5e-4, adamw: 0.01 };
+
+/** The learning-rate schedule and distillation temperature when none is given (the CLI's flags, the app's form, the trainer's plan). */
+export const DEFAULT_SCHEDULE = 'cosine' satisfies 'cosine' | 'onecycle' | 'constant';
+export const DEFAULT_TEMPERATURE = 4;

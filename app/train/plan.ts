@@ -14,7 +14,7 @@ import type { AugmentOptions } from './augment.js';
 import type { RunConfig } from './checkpoint.js';
 import type { TrainOptions } from './options.js';
 
-import { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';
+import { DEFAULT_LR, DEFAULT_SCHEDULE, DEFAULT_TEMPERATURE, DEFAULT_WEIGHT_DECAY } from './defaults.js';
 export { DEFAULT_LR, DEFAULT_WEIGHT_DECAY } from './defaults.js';
 
 export interface TrainPlan {
@@ -69,7 +69,7 @@ export function checkTrainOptions(o: Pick<TrainOptions, 'epochs' | 'batchSize' |
   const optimizer = o.optimizer ?? 'sgd';
   const batchSize = o.batchSize ?? 32;
   const lr = o.lr ?? DEFAULT_LR[optimizer];
-  const temperature = o.temperature ?? 4;
+  const temperature = o.temperature ?? DEFAULT_TEMPERATURE;
   const alpha = o.teacher ? (o.alpha ?? 0.5) : 0;
   const labelSmoothing = o.labelSmoothing ?? 0;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new UserError(`Epochs must be a whole number ≥ 1, got ${o.epochs}.`);
@@ -115,7 +115,7 @@ export async function planTraining(g: Graph, ds: Dataset, o: TrainOptions): Prom
     perEpoch,
     stepsPerEpoch,
     totalSteps,
-    schedule: { kind: o.schedule ?? 'cosine', lr, totalSteps, warmupSteps: Math.round((o.warmup ?? 0) * stepsPerEpoch) },
+    schedule: { kind: o.schedule ?? DEFAULT_SCHEDULE, lr, totalSteps, warmupSteps: Math.round((o.warmup ?? 0) * stepsPerEpoch) },
     config: { optimizer, epochs: o.epochs, stepsPerEpoch, batchSize, seed },
   };
 }

@@ -24,8 +24,8 @@ export interface ExportWork {
   force: boolean;
   /** Inputs no output may overwrite. */
   protect: string[];
-  /** Writer settings (ONNX opset, TFLite hard-swish form, calibration method, gate-aware int8). */
-  writer?: Pick<ExportRequest, 'opset' | 'hardSwish' | 'calibMethod' | 'gateAware'>;
+  /** Writer settings (ONNX opset, TFLite hard-swish form and int8 input/output type, calibration method, gate-aware int8). */
+  writer?: Pick<ExportRequest, 'opset' | 'hardSwish' | 'calibMethod' | 'gateAware' | 'io'>;
   /** Calibration images, needed when a target is int8. */
   calib?: EvalBatch[];
   /** Verify each written file in its runtimes (default true) on these images. */

@@ -62,7 +62,9 @@ export const PRUNE_DEFAULTS = {
   recalibrate: true,
   fold: { mode: 'auto', constantThreshold: 0.01, identityThreshold: 0.02 },
   finetuneImages: 0,
-} as const satisfies Omit<RunPruneSettings, 'target' | 'seed' | 'ignore' | 'fold'> & { fold: FoldOptions };
+  /** The split top-1 before/after is measured on (the data's, not a planner setting). */
+  evalSplit: 'test',
+} as const satisfies Omit<RunPruneSettings, 'target' | 'seed' | 'ignore' | 'fold'> & { fold: FoldOptions; evalSplit: 'train' | 'test' };
 
 export interface PruneModel {
   graph: Graph;
@@ -160,6 +162,10 @@ export function checkPruneSettings(s: RunPruneSettings): void {
     if (v !== undefined && !(v > 0 && v <= 1)) throw new UserError(`A fraction to keep must lie above 0 and at most 1, got ${v}.`);
   }
   if (t.ratio !== undefined && !(t.ratio > 0 && t.ratio < 1)) throw new UserError('The ratio of channels to remove must lie between 0 and 1.');
+  for (const [stage, f] of Object.entries(t.perStage ?? {})) {
+    if (!stage.trim() || typeof f !== 'number' || !(f >= 0 && f < 1)) throw new UserError(`A per-stage fraction to remove must lie from 0 up to (not including) 1, got ${String(f)} for "${stage}".`);
+  }
+  if (s.finetuneImages !== undefined && !(Number.isInteger(s.finetuneImages) && s.finetuneImages >= 0)) throw new UserError(`finetune-images must be a whole number ≥ 0, got ${s.finetuneImages}.`);
 }
 
 /** The criteria to run: the named one, or every auto candidate. */

@@ -9,7 +9,7 @@
  * `version` and `listZoo` use the host's plain GET routes, so the Start page also works against
  * the static host alone.
  */
-import { API_METHODS, JOB_METHODS, TOKEN_HEADER, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
+import { API_METHODS, DOWNLOAD_ROUTE, JOB_METHODS, TOKEN_HEADER, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
 
 declare global {
   interface Window {
@@ -178,6 +178,41 @@ export async function uploadModel(files: File[]): Promise<ModelInfo> {
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) throw failure(UPLOAD_ROUTE, res.status, body);
   return body as ModelInfo;
+}
+
+/** Whether the page talks to the browser host (files the api writes then lie on another machine, maybe). */
+export function browserMode(): boolean {
+  return typeof window !== 'undefined' && !window.api;
+}
+
+/**
+ * Browser mode: saves a file an export of this session wrote on the host's machine. The token
+ * must travel in its header, so the page fetches the bytes itself and hands them to the browser
+ * as a Blob behind an object URL and an <a download>; the CSP needs no blob: for this, since its
+ * fetch directives govern what the page loads, not what a download link saves.
+ */
+export async function downloadExported(path: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(DOWNLOAD_ROUTE, {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ path }),
+    });
+  } catch {
+    throw new Error('The app server does not answer; is `seprune serve` still running?');
+  }
+  if (!res.ok) throw failure(DOWNLOAD_ROUTE, res.status, await res.json().catch(() => null));
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = path.split(/[\\/]/).pop() || 'download';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Electron's IPC errors arrive as "Error invoking remote method 'api:x': Error: <message>". */

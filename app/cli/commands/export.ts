@@ -39,6 +39,7 @@ export const exportCommand: CommandSpec = {
     quant: { type: 'string', value: 'fp32|fp16|int8', description: 'Precision.', default: 'fp32' },
     opset: { type: 'string', value: 'N', description: 'ONNX opset, 13 to 17.', default: '13' },
     'hard-swish': { type: 'string', value: 'op|decompose', description: 'TFLite: hard-swish as the HARD_SWISH op, or as ADD, MUL, MUL (XNNPACK runs those in int8, HARD_SWISH in fp32 only).', default: 'op' },
+    io: { type: 'string', value: 'float|int8', description: 'TFLite int8: the input and output tensors in float32 (the file quantizes them) or in int8 (you quantize with the scale and zero point the file stores).', default: 'float' },
     calib: { type: 'string', value: 'DATASET', description: 'Calibration images for int8 (default: the train split of the --data set, never the images it verifies on).' },
     'calib-split': { type: 'string', value: 'train|test', description: 'Which split of --calib to calibrate on.', default: 'train' },
     'calib-method': { type: 'string', value: 'minmax|percentile', description: 'How activation ranges are taken from the calibration set.', default: 'minmax' },
@@ -65,6 +66,8 @@ export const exportCommand: CommandSpec = {
     if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new UserError(`--opset must be an integer from 13 to 17, got "${opsetText}".`);
     const hardSwish = str(ctx, 'hard-swish') ?? 'op';
     if (hardSwish !== 'op' && hardSwish !== 'decompose') throw new UserError(`--hard-swish must be op or decompose, got "${hardSwish}".`);
+    const io = str(ctx, 'io') ?? 'float';
+    if (io !== 'float' && io !== 'int8') throw new UserError(`--io must be float or int8, got "${io}".`);
     const method = str(ctx, 'calib-method') ?? 'minmax';
     if (method !== 'minmax' && method !== 'percentile') throw new UserError(`--calib-method must be minmax or percentile, got "${method}".`);
     const verify = ctx.values['no-verify'] !== true;
@@ -98,7 +101,7 @@ export const exportCommand: CommandSpec = {
       targets,
       force: ctx.values.force === true,
       protect: [ctx.positionals[0]],
-      writer: { opset, hardSwish, calibMethod: method as CalibMethod, gateAware: ctx.values['no-gate-aware'] !== true },
+      writer: { opset, hardSwish, io, calibMethod: method as CalibMethod, gateAware: ctx.values['no-gate-aware'] !== true },
       ...(calibLoaded ? { calib: calibLoaded.batches } : {}),
       verify,
       ...(verifyData ?? probe ? { verifyData: verifyData ?? probe } : {}),

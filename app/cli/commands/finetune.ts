@@ -18,7 +18,7 @@ import { DATA_OPTIONS, parseDataOptions, openCommandDataset, type ParsedData } f
 import { sampleIndices } from '../../data/index.js';
 import { chooseBackend, BACKEND_NAMES } from '../../engine/backend.js';
 import { augmentFor, evaluateTrained, trainOn } from '../../workflows/finetune.js';
-import { autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
+import { autoWorkers, checkpointExists, DEFAULT_LR, DEFAULT_SCHEDULE, DEFAULT_TEMPERATURE, DEFAULT_WEIGHT_DECAY, OPTIMIZER_KINDS, SCHEDULE_KINDS, type OptimizerKind, type ScheduleKind, type TrainProgress, type TrainResult, type EpochSummary } from '../../train/index.js';
 import { chooseEngine, engineChoices, writeJob, readJob, jobPath, jobResult, PROGRESS_FILE, RESULT_FILE, type EngineChoice, type TorchRunInfo } from '../../train/torch/index.js';
 import { decodeProject } from '../../model/project-file.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ export const finetuneCommand: CommandSpec = {
     out: { type: 'string', value: 'PATH', description: 'Write the fine-tuned model as a .seprune project (required).' },
     force: { type: 'boolean', description: 'Replace an existing output file.' },
     teacher: { type: 'string', value: 'MODEL', description: 'Distil from this model (e.g. the unpruned original).' },
-    temperature: { type: 'string', value: 'T', description: 'Distillation temperature.', default: '4' },
+    temperature: { type: 'string', value: 'T', description: 'Distillation temperature.', default: String(DEFAULT_TEMPERATURE) },
     alpha: { type: 'string', value: 'F', description: 'Weight of the distillation loss (the rest is cross-entropy).', default: '0.5' },
     lr: { type: 'string', value: 'F', description: `Peak learning rate (default ${DEFAULT_LR.sgd} for sgd, ${DEFAULT_LR.adamw} for adamw).` },
     batch: { type: 'string', value: 'N', description: 'Batch size.', default: '32' },
@@ -70,7 +70,7 @@ export const finetuneCommand: CommandSpec = {
     momentum: { type: 'string', value: 'F', description: 'SGD momentum.', default: '0.9' },
     nesterov: { type: 'boolean', description: 'Use Nesterov momentum (sgd).' },
     'weight-decay': { type: 'string', value: 'F', description: 'Weight decay on kernels, never on biases or BN (default 5e-4 for sgd, 0.01 for adamw).' },
-    schedule: { type: 'string', value: 'cosine|onecycle|constant', description: 'Learning-rate schedule.', default: 'cosine' },
+    schedule: { type: 'string', value: 'cosine|onecycle|constant', description: 'Learning-rate schedule.', default: DEFAULT_SCHEDULE },
     warmup: { type: 'string', value: 'EPOCHS', description: 'Linear warm-up length in epochs (one-cycle: 0 = 30% of the run).', default: '0' },
     'label-smoothing': { type: 'string', value: 'F', description: 'Label smoothing ε.', default: '0' },
     'no-flip': { type: 'boolean', description: 'Do not flip training images horizontally at random.' },
@@ -111,7 +111,7 @@ export const finetuneCommand: CommandSpec = {
     const force = ctx.values.force === true;
     if (out) checkWritable(out, { force, protect: [modelArg, ...(teacherArg ? [teacherArg] : [])] });
     const optimizer = oneOf<OptimizerKind>(ctx, 'optimizer', OPTIMIZER_KINDS, 'sgd');
-    const schedule = oneOf<ScheduleKind>(ctx, 'schedule', SCHEDULE_KINDS, 'cosine');
+    const schedule = oneOf<ScheduleKind>(ctx, 'schedule', SCHEDULE_KINDS, DEFAULT_SCHEDULE);
     const checkpointDir = str(ctx, 'checkpoint-dir') ?? (jobDir ? resolve(jobDir, 'checkpoints') : undefined);
     const resume = ctx.values.resume === true;
     if (resume && !checkpointDir) throw new UserError('--resume needs --checkpoint-dir <DIR> (where the checkpoint is).');
@@ -131,7 +131,7 @@ export const finetuneCommand: CommandSpec = {
       schedule,
       warmup: num(ctx, 'warmup', { min: 0 }) ?? 0,
       labelSmoothing: num(ctx, 'label-smoothing', { min: 0, max: 0.99 }) ?? 0,
-      temperature: num(ctx, 'temperature', { above: 0 }) ?? 4,
+      temperature: num(ctx, 'temperature', { above: 0 }) ?? DEFAULT_TEMPERATURE,
       alpha: num(ctx, 'alpha', { min: 0, max: 1 }) ?? 0.5,
     };
     const shift = num(ctx, 'shift', { integer: true, min: 0 }) ?? 2;

@@ -133,7 +133,8 @@ export const pruneCommand: CommandSpec = {
     'fold-se': { type: 'string', value: 'auto|none|NAMES', description: 'Before the plan, fold near-constant SE blocks into the conv/BN that produces their input and drop ≈1 ones: auto, none, or a comma list of block names.', default: PRUNE_DEFAULTS.fold.mode },
     'fold-constant': { type: 'string', value: 'T', description: 'A gate whose std across images is below T is constant (folded).', default: String(FOLD_DEFAULTS.constant) },
     'fold-identity': { type: 'string', value: 'T', description: 'A gate whose mean |1 − s| is below T is the identity (dropped).', default: String(FOLD_DEFAULTS.identity) },
-    'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: 'test' },
+    'eval-split': { type: 'string', value: 'train|test', description: 'Split of --data on which top-1 before/after is measured.', default: PRUNE_DEFAULTS.evalSplit },
+    'eval-limit': { type: 'string', value: 'N', description: 'Measure top-1 on N images of that split (default: --limit, as many as calibrate).' },
     'no-bn-recalibration': { type: 'boolean', description: 'Keep the original statistics (by default batch norms, and the output statistics of convs whose batch norm was folded at export, are re-estimated on the calibration images after each cut).' },
     latency: { type: 'boolean', description: 'Measure batch-1 latency before and after in onnxruntime (1 thread, interleaved).' },
     preview: { type: 'boolean', description: 'Only plan: show groups, channels to cut and predicted params/MACs; write nothing.' },
@@ -180,10 +181,12 @@ export const pruneCommand: CommandSpec = {
       const ds = await openCommandDataset(ctx, d, 'calibration');
       calib = { ds, idx: sampleIndices(await ds.labels(), d.limit ?? 1000, d.seed) };
       ctx.log(`calibration: ${ds.name} from ${ds.source} (${ds.split}), ${calib.idx.length} images`);
-      const split = (str(ctx, 'eval-split') ?? 'test') as 'train' | 'test';
+      const split = (str(ctx, 'eval-split') ?? PRUNE_DEFAULTS.evalSplit) as 'train' | 'test';
       if (split !== 'train' && split !== 'test') throw new UserError('--eval-split must be train or test.');
+      const evalLimit = str(ctx, 'eval-limit') === undefined ? (d.limit ?? 1000) : Number(str(ctx, 'eval-limit'));
+      if (!Number.isInteger(evalLimit) || evalLimit < 1) throw new UserError('--eval-limit must be a whole number ≥ 1.');
       const eds = split === d.split ? ds : await openCommandDataset(ctx, { ...d, split }, 'evaluation');
-      evalData = { ds: eds, idx: sampleIndices(await eds.labels(), d.limit ?? 1000, d.seed) };
+      evalData = { ds: eds, idx: sampleIndices(await eds.labels(), evalLimit, d.seed) };
     }
     let stats = givenStatistics(ctx, m, calib !== undefined);
     if (preview) {

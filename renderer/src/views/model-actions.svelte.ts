@@ -3,9 +3,13 @@
  * app's progress bar and Cancel), keeps its settings and last result, and lands failures in
  * `ui.error`. The dataset and preprocessing come from the Start view's choice (`ui.data`).
  */
-import type { BackendInfo, CompareResult, DataChoice, ExportFormatDto, ExportResult, FinetuneResult, ModelInfo, TrainProgressDto } from '../../../app/api/contract.js';
+import { EXPORT_DEFAULTS, type BackendInfo, type CompareResult, type DataChoice, type ExportFormatDto, type ExportResult, type FinetuneRequest, type FinetuneResult, type ModelInfo, type TrainProgressDto } from '../../../app/api/contract.js';
+import { DEFAULT_SCHEDULE, DEFAULT_TEMPERATURE } from '../../../app/train/defaults.js';
 import { getApi, readableError } from '../api.js';
 import { incompatibility, onModelChange, progressListeners, runJob, setModel, ui } from '../state.svelte.js';
+
+/** The export choice whose input/output type the form asks. */
+export const TFLITE_INT8 = 'tflite/int8';
 
 export const work = $state({
   compare: { ids: [] as string[], limit: 500, latency: true, result: null as CompareResult | null },
@@ -16,6 +20,8 @@ export const work = $state({
     outDir: '',
     limit: 200,
     force: false,
+    /** TFLite int8 input/output type (asked only when TFLite int8 is chosen). */
+    tfliteIo: EXPORT_DEFAULTS.tfliteIo,
     result: null as ExportResult | null,
   },
   finetune: {
@@ -24,6 +30,9 @@ export const work = $state({
     /** Empty for the optimiser's default. */
     lr: '' as string | number,
     optimizer: 'sgd' as 'sgd' | 'adamw',
+    /** Learning-rate schedule and distillation temperature (the CLI's defaults). */
+    schedule: DEFAULT_SCHEDULE as NonNullable<FinetuneRequest['schedule']>,
+    temperature: DEFAULT_TEMPERATURE,
     /** '' for no teacher; set to the model before pruning when the view opens. */
     teacherId: '',
     limit: 1000,
@@ -138,7 +147,14 @@ export async function runExport(): Promise<void> {
   });
   try {
     const r = await runJob('export', 'Exporting', () =>
-      getApi().exportModel({ modelId: m.id, outDir: work.export.outDir.trim(), targets, data: dataFor('test', work.export.limit), force: work.export.force }),
+      getApi().exportModel({
+        modelId: m.id,
+        outDir: work.export.outDir.trim(),
+        targets,
+        data: dataFor('test', work.export.limit),
+        force: work.export.force,
+        ...(work.export.chosen.includes(TFLITE_INT8) ? { tfliteIo: work.export.tfliteIo } : {}),
+      }),
     );
     if (r) work.export.result = r;
   } catch (e) {
@@ -167,7 +183,9 @@ export async function runFinetune(): Promise<void> {
         batchSize: f.batchSize,
         lr,
         optimizer: f.optimizer,
+        schedule: f.schedule,
         teacherId: f.teacherId || null,
+        ...(f.teacherId ? { temperature: Number(f.temperature) } : {}),
         evalLimit: f.evalLimit,
         engine: f.engine,
         device: f.engine === 'tfjs' ? 'auto' : f.device,
