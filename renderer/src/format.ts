@@ -1,4 +1,13 @@
-/** Number formatting for the views: exact counts with separators, compact counts, percentages. */
+/**
+ * Number formatting for the views: exact counts with separators, compact counts, percentages, and
+ * differences, always signed with their unit ("+0.40 pt", "-1.20 pt", "+0.010 ms", "-49.3%"; a
+ * zero as "±0"). The signed ones are app/eval/deltas.ts's, which the CLI and the HTML report use
+ * too, so a difference reads the same everywhere; the views take them from here.
+ */
+import { signed } from '../../app/eval/deltas.js';
+
+export { signed, signedMs, signedPercent, signedPoints } from '../../app/eval/deltas.js';
+
 export const exact = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export function compact(n: number): string {
@@ -10,6 +19,9 @@ export function compact(n: number): string {
 }
 
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+
+/** A count's difference in compact form: "+1.2k", "-21.9k", "±0". */
+export const signedCount = (d: number): string => signed(d, compact(d));
 
 /** A colour from a sequential scale (0 → light, 1 → dark blue), for gates and identity scores. */
 export function gateColour(v: number): string {
