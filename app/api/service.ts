@@ -12,7 +12,8 @@ import { torchInfo } from '../train/torch/index.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Graph } from '../model/ir.js';
+import type { Graph, Node } from '../model/ir.js';
+import { labelStagesByResolution } from '../model/stages.js';
 import { fromPipeline, withPipeline } from '../data/transform.js';
 import { checkPreprocessing } from '../data/preprocess.js';
 import { graphHash } from '../model/graph-hash.js';
@@ -124,12 +125,23 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-/** The stage/block diagram: consecutive nodes sharing a block tag (or a stage, untagged) form one box. */
+/**
+ * The stage/block diagram: consecutive nodes sharing a block tag (or a stage, untagged) form one
+ * box. A file whose node names carry no stages (a dynamo export's `node_Conv_1`, our own ONNX
+ * export's `stage1.block0.conv1`) or only one would draw as a single box of every layer: its
+ * diagram groups a relabelled copy by feature-map resolution instead (the model keeps its labels).
+ */
 export function diagramOf(g: Graph): DiagramBlock[] {
   const costs = new Map(costReport(g).nodes.map((c) => [c.name, c]));
   const out: DiagramBlock[] = [];
   const index = new Map<string, DiagramBlock>();
-  for (const n of g.nodes) {
+  let nodes = g.nodes;
+  if (new Set(nodes.map((n) => n.stage ?? 'other')).size <= 1) {
+    const copy: Graph = { ...g, nodes: g.nodes.map((n) => ({ ...n, stage: undefined, block: undefined }) as Node) };
+    labelStagesByResolution(copy);
+    nodes = copy.nodes;
+  }
+  for (const n of nodes) {
     const stage = n.stage ?? 'other';
     const block = n.block ?? stage;
     const key = `${stage}\u0000${block}`;

@@ -107,7 +107,7 @@ export function accuracyVsMacsPlot(r: CompareReport): Plot {
     cy: Y(row.top1),
     r: 6,
     fill: modelColour(i),
-    title: `${row.model}: top-1 ${pctText(row.top1, 2)}, ${compactCount(row.macs)} MACs`,
+    title: `${row.model}, top-1: ${pctText(row.top1, 2)}, MACs: ${compactCount(row.macs)}`,
   }));
   r.rows.forEach((row, i) => texts.push({ x: X(row.macs) + 9, y: Y(row.top1) - 7, text: String(i + 1), anchor: 'start' }));
   return { id: 'accuracy-vs-macs', title: 'Top-1 accuracy vs MACs', width, height, rects: [], circles, lines, texts, legend: legendOf(r) };
@@ -134,7 +134,7 @@ export function perClassPlot(r: CompareReport): Plot {
     const x0 = p.l + c * groupW + 5;
     r.rows.forEach((row, i) => {
       const v = row.perClass[c]?.top1 ?? 0;
-      rects.push({ x: x0 + i * barW, y: Y(v), w: Math.max(1, barW - 1), h: Y(0) - Y(v), fill: modelColour(i), title: `${row.model}, ${name}: top-1 ${pctText(v, 1)}` });
+      rects.push({ x: x0 + i * barW, y: Y(v), w: Math.max(1, barW - 1), h: Y(0) - Y(v), fill: modelColour(i), title: `${row.model}, ${name}, top-1: ${pctText(v, 1)}` });
     });
     const cx = x0 + (barW * models) / 2;
     texts.push({ x: cx + 4, y: Y(0) + 12, text: name.length > 14 ? `${name.slice(0, 13)}…` : name, anchor: 'end', rotate: -40 });

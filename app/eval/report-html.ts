@@ -6,7 +6,7 @@
  */
 import type { CompareDiff, CompareReport, CompareRow } from './compare.js';
 import { comparePlots, compactCount, type Plot } from './compare-plots.js';
-import { signed, signedMs, signedPoints } from './deltas.js';
+import { signed, signedMs, signedPercent, signedPoints } from './deltas.js';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -46,7 +46,7 @@ function cell(main: string, diff: string | null, i: number, inline = false): str
 }
 
 function mainRow(row: CompareRow, d: CompareDiff, i: number, colour: string): string {
-  const rel = (v: number, base: number): string => (base ? ` (${signed(v / base, `${((100 * v) / base).toFixed(1)}%`)})` : '');
+  const rel = (v: number, base: number): string => (base ? ` (${signedPercent(v, base)})` : '');
   const base = (k: 'params' | 'macs' | 'fileBytes'): number => row[k] - d[k];
   return [
     '<tr>',

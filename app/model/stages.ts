@@ -21,7 +21,8 @@ export function labelStagesByResolution(g: Graph): void {
   for (const n of g.nodes) {
     const s = shapes.get(n.name) ?? [];
     const isMap = s.length === 3 && (s[0] > 1 || s[1] > 1);
-    if (stage !== 'head') {
+    // A node whose shape is not known by its name (a split's outputs) stays in the stage it is in.
+    if (stage !== 'head' && s.length > 0) {
       const r = `${s[0]}x${s[1]}`;
       if (!isMap) stage = 'head';
       else if (resolution && r !== resolution) stage = `stage${++stages}`;
