@@ -58,6 +58,8 @@ function handleApi(): void {
   // The build bundles main into out/main/; the job worker is loaded from the sources beside it.
   const worker = fileURLToPath(new URL('../../app/api/job-worker-boot.mjs', import.meta.url));
   const service = createService({ emit: sendJobEvent, version: app.getVersion(), jobs: desktopJobHost(worker) });
+  // Stops the jobs and removes the models set aside on disk.
+  app.on('will-quit', () => service.close());
   for (const method of API_METHODS) {
     const answer = service[method as ApiMethod] as (req: unknown) => Promise<unknown>;
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, req: unknown) => {

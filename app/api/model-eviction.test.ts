@@ -1,7 +1,8 @@
 /**
- * Opened models no view holds are freed: a session keeps at most MAX_OPEN_MODELS, dropping the
- * least recently used, but never a model a running or queued job uses, nor the current model's
- * ancestors (undo goes there). 60 opens of the same zoo model leave 8 held.
+ * A session holds at most MAX_OPEN_MODELS in memory, setting the least recently used aside on disk,
+ * but never a model a running or queued job uses, nor the current model's ancestors (undo goes
+ * there). 60 opens of the same zoo model leave 8 held; each of the others comes back, statistics
+ * and all, when it is used. Beyond the spill's disk limit the oldest are freed for good.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,14 +31,19 @@ test('60 opens hold 8 models, the least recently used go; models jobs use stay u
       assert.ok(service.heldModels().length <= 8, `${service.heldModels().length} held after ${i + 1} opens`);
     }
     assert.deepEqual(service.heldModels(), ids.slice(-8));
-    await assert.rejects(service.undo({ modelId: ids[0] }), /^UserError: That model is no longer open; open it again from Start\.$/);
+    assert.deepEqual((await service.sessionModels()).map((m) => m.id), ids, 'every model is still in the session');
+    // ids[0] was set aside: using it reads it back (and sets another aside).
+    await assert.rejects(service.undo({ modelId: ids[0] }), /Nothing to undo: this model was opened, not pruned\./);
+    assert.ok(service.heldModels().includes(ids[0]));
+    assert.equal(service.heldModels().length, 8);
 
-    // Using a model makes it the most recent: ids[52], the oldest held, survives the next open.
-    const info = await service.undo({ modelId: ids[52] }).catch(() => null);
+    // Using a model makes it the most recent: ids[53], the oldest held, survives the next open; ids[54] goes.
+    assert.deepEqual(service.heldModels(), [...ids.slice(53), ids[0]]);
+    const info = await service.undo({ modelId: ids[53] }).catch(() => null);
     assert.equal(info, null, 'an opened model has nothing to undo');
     await service.openModel({ model: MODEL });
-    assert.ok(service.heldModels().includes(ids[52]));
-    assert.ok(!service.heldModels().includes(ids[53]), 'ids[53] was then the least recently used');
+    assert.ok(service.heldModels().includes(ids[53]));
+    assert.ok(!service.heldModels().includes(ids[54]), 'ids[54] was then the least recently used');
 
     // A running job's model and a queued job's model stay held while 20 more are opened.
     const pre = { channels: 1 as const, mean: [0], std: [1] };
@@ -73,5 +79,35 @@ test('a pruned model keeps its parent held, so undo works, while other models ar
     assert.equal((await service.undo({ modelId: child.model.id })).id, p);
   } finally {
     service.close();
+  }
+});
+
+test('a model set aside comes back with its statistics; beyond the disk limit the oldest are freed with one sentence', { timeout: 90_000 }, async () => {
+  const events: JobEvent[] = [];
+  const service = createService({ emit: (e) => events.push(e), recent: null, maxOpenModels: 1 });
+  try {
+    const a = await service.openModel({ model: MODEL });
+    const stats = { data: 'fashion-mnist', split: 'test' as const, limit: 20, seed: 0, preprocess: a.preprocessing };
+    const job = await service.runStats({ modelId: a.id, ...stats });
+    await ended(events, [job]);
+    const block = a.summary.seBlocks[0].name;
+    const before = await service.blockStats({ modelId: a.id, block });
+    const b = await service.openModel({ model: 'zoo:se-mobilenet-demo' });
+    assert.deepEqual(service.heldModels(), [b.id], 'a is set aside');
+    assert.deepEqual(await service.blockStats({ modelId: a.id, block }), before, 'its statistics came back from disk');
+    assert.deepEqual(service.heldModels(), [a.id]);
+    assert.equal((await service.sessionModels()).find((m) => m.id === a.id)?.stats?.n, 20);
+  } finally {
+    service.close();
+  }
+  // A disk limit below two models: setting the second aside forgets the first.
+  const small = createService({ emit: () => {}, recent: null, maxOpenModels: 1, maxSpillBytes: 500_000 });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await small.openModel({ model: MODEL })).id);
+    assert.deepEqual((await small.sessionModels()).map((m) => m.id), ids.slice(1));
+    await assert.rejects(small.undo({ modelId: ids[0] }), /^UserError: That model is no longer open; open it again from Start\.$/);
+  } finally {
+    small.close();
   }
 });

@@ -95,10 +95,10 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     const frame = `data: ${JSON.stringify(e)}\n\n`;
     for (const c of clients) c.write(frame);
   };
-  // Long jobs run in processes of their own, so this event loop keeps answering the page.
-  const service = createService({ emit, recent: new RecentFiles(o.configDir), jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }), ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}) });
-  const methods = new Set<string>(API_METHODS);
   const sessionDir = createSessionDir();
+  // Long jobs run in processes of their own, so this event loop keeps answering the page.
+  const service = createService({ emit, recent: new RecentFiles(o.configDir), spillDir: sessionDir, jobs: processHost(() => forkJobProcess(), { warm: o.warmJobProcess ?? true }), ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}) });
+  const methods = new Set<string>(API_METHODS);
 
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!/^application\/octet-stream\b/.test(req.headers['content-type'] ?? '')) {

@@ -35,6 +35,7 @@ import { inProcessHost, type JobHost } from './job-host.js';
 import { browse } from './browse.js';
 import { previewPreprocessing } from './preprocess-preview.js';
 import { RecentFiles } from './recent.js';
+import { ModelSpill } from './model-spill.js';
 import type {
   ApiMethod,
   ApiMethods,
@@ -80,14 +81,19 @@ export interface ServiceOptions {
   jobs?: JobHost;
   /** Jobs run at once; the rest queue (default: jobs.ts defaultJobLimit, the machine's cores). */
   maxJobs?: number;
-  /** Models kept open (default MAX_OPEN_MODELS); the least recently used beyond it are freed. */
+  /** Models held in memory (default MAX_OPEN_MODELS); the least recently used beyond it are set aside on disk. */
   maxOpenModels?: number;
+  /** A folder the session owns for the models it sets aside (the browser host's session folder); a temporary one when absent. */
+  spillDir?: string;
+  /** Disk the set-aside models may take (default MAX_SPILL_BYTES); the oldest beyond it are freed for good. */
+  maxSpillBytes?: number;
 }
 
 /**
- * Models a session keeps. Each holds its weights (a 4 MB model opened 250 times held 1.32 GB), so
- * beyond this many the least recently used one is freed unless a job uses it or it is an ancestor
- * of the newest model (undo goes there). A view showing a freed model says it is no longer open.
+ * Models a session holds in memory. Each holds its weights (a 4 MB model opened 250 times held
+ * 1.32 GB), so beyond this many the least recently used one is set aside on disk (model-spill.ts)
+ * unless a job uses it or it is an ancestor of the newest model; using it again reads it back. Only
+ * beyond the spill's disk limit is a model freed for good, and a view showing it says so.
  */
 export const MAX_OPEN_MODELS = 8;
 
@@ -248,16 +254,45 @@ export function createService(o: ServiceOptions): Service {
   /** Every file the session's exports wrote (the reported path → its real path then): all that the browser host lets the page download. */
   const exported = new Map<string, string>();
 
-  /** Frees least recently used models beyond maxOpen, keeping those jobs use and the newest model's ancestors. */
+  /** Models set aside on disk (model-spill.ts): what the lists need of them, their weights in the spill. */
+  const spill = new ModelSpill(o.spillDir ?? null, o.maxSpillBytes);
+  const aside = new Map<string, Pick<Entry, 'info' | 'fileBytes' | 'exported'>>();
+
+  /** A model as a project (what a saved session and the spill hold of it). */
+  const projectOf = (e: Entry): Omit<Project, 'session'> => ({
+    graph: e.graph,
+    history: e.history,
+    preprocessing: e.info.preprocessing,
+    ...(e.info.classNames ? { labels: e.info.classNames } : {}),
+    ...(e.stats ? { stats: e.stats } : {}),
+  });
+
+  /** Moves a held model to disk; when the disk cannot take it (or the spill's limit is reached) the oldest set aside are forgotten. */
+  function setAside(id: string): void {
+    const e = models.get(id);
+    if (!e) return;
+    models.delete(id);
+    try {
+      for (const gone of spill.put(id, projectOf(e))) aside.delete(gone);
+      if (spill.has(id)) aside.set(id, { info: e.info, fileBytes: e.fileBytes, ...(e.exported ? { exported: e.exported } : {}) });
+    } catch {
+      spill.drop(id); // no room on disk: this one is freed for good
+    }
+  }
+
+  /** Frees least recently used models beyond maxOpen (to disk), keeping those jobs use and the newest model's ancestors. */
   function evict(): void {
     if (models.size <= maxOpen) return;
     const keep = new Set<string>();
     for (let id = [...models.keys()].at(-1); id && !keep.has(id); id = models.get(id)?.info.origin.parent) keep.add(id);
     for (const id of [...models.keys()]) {
       if (models.size <= maxOpen) break;
-      if (!keep.has(id) && !inJobs.has(id)) models.delete(id);
+      if (!keep.has(id) && !inJobs.has(id)) setAside(id);
     }
   }
+
+  /** A model of the session, held or set aside. */
+  const infoOf = (id: string | undefined): Pick<Entry, 'info' | 'fileBytes' | 'exported'> | undefined => (id ? (models.get(id) ?? aside.get(id)) : undefined);
 
   /** Starts a job that uses the models `ids`: they stay held until it ends. */
   function startJob<K extends JobKind>(kind: K, ids: string[], work: (ctx: JobContext) => Promise<JobResults[K]>) {
@@ -288,12 +323,28 @@ export function createService(o: ServiceOptions): Service {
   }
 
   function entry(id: string): Entry {
-    const e = models.get(id);
+    const e = models.get(id) ?? restore(id);
     if (!e) throw new UserError('That model is no longer open; open it again from Start.');
     // Most recently used last (the eviction order).
     models.delete(id);
     models.set(id, e);
+    evict();
     return e;
+  }
+
+  /** A model set aside, read back into memory; undefined when it is not (or no longer) there. */
+  function restore(id: string): Entry | undefined {
+    const a = aside.get(id);
+    if (!a || !spill.has(id)) return undefined;
+    let p: Omit<Project, 'session'>;
+    try {
+      p = spill.take(id);
+    } catch {
+      return undefined;
+    }
+    aside.delete(id);
+    spill.drop(id);
+    return { ...a, graph: p.graph, history: p.history, ...(p.stats ? { stats: p.stats } : {}) };
   }
 
   /** A model as a job gets it: plain data (an exported file by its path), so it crosses to a job process. */
@@ -354,12 +405,12 @@ export function createService(o: ServiceOptions): Service {
   async function addExported(arg: string, x: ExportedModel, label?: string): Promise<ModelInfo> {
     const name = label ?? basename(x.path);
     const shape = x.inputShape.join('×');
-    const match = x.sourceHash ? [...models.values()].reverse().find((e) => !e.exported && e.info.hash === x.sourceHash && e.graph.inputs[0].shape.join('×') === shape) : undefined;
+    const candidate = x.sourceHash ? sessionInfos().reverse().find((e) => !e.readOnly && e.hash === x.sourceHash && e.summary.inputs[0].shape.join('×') === shape) : undefined;
+    const match = candidate ? entry(candidate.id) : undefined;
     let graph: Graph;
     let pre: PreprocessingDto | undefined;
     let labels: string[] | undefined;
     if (match) {
-      entry(match.info.id);
       graph = match.graph;
       pre = match.info.preprocessing;
       labels = match.info.classNames;
@@ -414,39 +465,37 @@ export function createService(o: ServiceOptions): Service {
       const p = i === session.current ? current : sm.project;
       if (!p) return;
       const parent = sm.origin.parent !== undefined ? ids[sm.origin.parent] : undefined;
-      const info = addProject(p, sm.label, { kind: sm.origin.kind, path: sm.origin.kind === 'opened' ? sm.origin.path : (parent ? (models.get(parent)?.info.origin.path ?? file) : file), ...(parent ? { parent } : {}) }, undefined, true);
+      const info = addProject(p, sm.label, { kind: sm.origin.kind, path: sm.origin.kind === 'opened' ? sm.origin.path : (infoOf(parent)?.info.origin.path ?? file), ...(parent ? { parent } : {}) }, undefined, true);
       ids.push(info.id);
       if (i === session.current) answer = info;
     });
-    return answer ?? models.get(ids[ids.length - 1])!.info;
+    return answer ?? infoOf(ids[ids.length - 1])!.info;
   }
 
-  /** The held models in the order they were opened or made. */
-  function sessionEntries(): Entry[] {
-    return [...models.values()].sort((a, b) => Number(a.info.id.slice(1)) - Number(b.info.id.slice(1)));
+  /** Every model of the session, held or set aside, in the order they were opened or made. */
+  function sessionInfos(): ModelInfo[] {
+    return [...models.values(), ...aside.values()].map((e) => e.info).sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
   }
 
   /** The whole session as a project whose own model is `current`: the other held models ride along, parents kept where held. */
   function sessionProject(chosen: Entry): Project {
     // Exported files stay where they are (a session holds models the IR represents); the file's own model is then the one it came from.
-    const list = sessionEntries().filter((e) => !e.exported);
-    const parent = chosen.info.origin.parent ? models.get(chosen.info.origin.parent) : undefined;
-    const current = !chosen.exported ? chosen : parent && !parent.exported ? parent : list.at(-1);
-    if (!current) throw new UserError('Nothing to save: this session holds only exported files, which stay where they are; open the models they were exported from.');
-    const index = new Map(list.map((e, i) => [e.info.id, i]));
-    const projectOf = (e: Entry): Omit<Project, 'session'> => ({
-      graph: e.graph,
-      history: e.history,
-      preprocessing: e.info.preprocessing,
-      ...(e.info.classNames ? { labels: e.info.classNames } : {}),
-      ...(e.stats ? { stats: e.stats } : {}),
+    const list = sessionInfos().filter((i) => !i.readOnly);
+    const parent = chosen.info.origin.parent ? infoOf(chosen.info.origin.parent)?.info : undefined;
+    const currentInfo = !chosen.exported ? chosen.info : parent && !parent.readOnly ? parent : list.at(-1);
+    if (!currentInfo) throw new UserError('Nothing to save: this session holds only exported files, which stay where they are; open the models they were exported from.');
+    const index = new Map(list.map((i, n) => [i.id, n]));
+    // A model set aside is read from disk for the file, not brought back into memory.
+    const projectFor = (id: string): Omit<Project, 'session'> => {
+      const held = models.get(id);
+      return held ? projectOf(held) : spill.take(id);
+    };
+    const saved = list.map((i): SessionModel => {
+      const parentIndex = i.origin.parent !== undefined ? index.get(i.origin.parent) : undefined;
+      const kind = i.origin.kind === 'exported' ? 'opened' : i.origin.kind;
+      return { label: i.source, origin: { kind, path: i.origin.path, ...(parentIndex !== undefined ? { parent: parentIndex } : {}) }, ...(i.id === currentInfo.id ? {} : { project: projectFor(i.id) }) };
     });
-    const saved = list.map((e): SessionModel => {
-      const parent = e.info.origin.parent !== undefined ? index.get(e.info.origin.parent) : undefined;
-      const kind = e.info.origin.kind === 'exported' ? 'opened' : e.info.origin.kind;
-      return { label: e.info.source, origin: { kind, path: e.info.origin.path, ...(parent !== undefined ? { parent } : {}) }, ...(e === current ? {} : { project: projectOf(e) }) };
-    });
-    return { ...projectOf(current), session: { models: saved, current: index.get(current.info.id)! } };
+    return { ...projectFor(currentInfo.id), session: { models: saved, current: index.get(currentInfo.id)! } };
   }
 
   return {
@@ -539,7 +588,7 @@ export function createService(o: ServiceOptions): Service {
       if (typeof req?.path !== 'string' || (req.kind !== 'model' && req.kind !== 'data')) throw new UserError('Say which recent file to remove.');
       return recent?.remove(req.path, req.kind) ?? [];
     },
-    sessionModels: async () => sessionEntries().map((e) => e.info),
+    sessionModels: async () => sessionInfos(),
     saveProject: async (req) => {
       const e = entry(req?.modelId);
       const path = checkProjectPath(req?.path);
@@ -553,6 +602,7 @@ export function createService(o: ServiceOptions): Service {
     close: () => {
       jobs.cancelAll();
       host.close();
+      spill.close();
     },
   };
 }

@@ -125,6 +125,7 @@ export interface App {
   quit(): void;
   on(event: 'window-all-closed', listener: () => void): this;
   on(event: 'activate', listener: () => void): this;
+  on(event: 'will-quit', listener: () => void): this;
 }
 
 export interface FileFilter {
