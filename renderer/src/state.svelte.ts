@@ -249,7 +249,7 @@ export function onModelChange(l: (next: ModelInfo, prev: ModelInfo | null) => vo
 
 /** Why `m` cannot stand beside `cur` (teacher, compare): it takes other images or gives other classes; '' when it can. */
 export function incompatibility(m: ModelInfo, cur: ModelInfo): string {
-  const shape = (x: ModelInfo): string => x.summary.inputs[0]?.shape.slice(1).join('×') ?? '?';
+  const shape = (x: ModelInfo): string => x.summary.inputs[0]?.shape.join('×') ?? '?';
   const classes = (x: ModelInfo): number => x.summary.outputs[0]?.shape.at(-1) ?? 0;
   if (shape(m) !== shape(cur)) return `it takes ${shape(m)} inputs, the current model ${shape(cur)}`;
   if (classes(m) !== classes(cur)) return `it gives ${classes(m)} classes, the current model ${classes(cur)}`;

@@ -13,11 +13,11 @@ export interface BrowserApp {
   pageErrors: string[];
 }
 
-/** Serves the renderer build in `outDir` and opens it in Chromium at 1280×860; close with closeBrowserApp. */
-export async function startBrowserApp(outDir: string, configDir: string): Promise<BrowserApp> {
+/** Serves the renderer build in `outDir` and opens it in Chromium (1280×860 unless told); close with closeBrowserApp. */
+export async function startBrowserApp(outDir: string, configDir: string, viewport = { width: 1280, height: 860 }): Promise<BrowserApp> {
   const server = await startAppServer({ root: outDir, port: 0, configDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({ viewport });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {

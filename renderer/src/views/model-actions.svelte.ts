@@ -79,10 +79,7 @@ onModelChange((next) => {
     f.result = null;
   }
   f.teacherId = defaultTeacher(next);
-  const c = work.compare;
-  if (!c.ids.includes(next.id) || c.ids.some((id) => { const m = ui.models.find((x) => x.id === id); return !m || !!incompatibility(m, next); })) {
-    c.ids = defaultCompare(next);
-  }
+  work.compare.ids = defaultCompare(next);
   if (work.export.result?.modelId !== next.id) work.export.result = null;
 });
 
