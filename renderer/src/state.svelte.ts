@@ -518,7 +518,6 @@ export async function restoreSession(restoreViews: (v: unknown) => void): Promis
     ui.view = 'model';
     ui.data = { ...ui.data, preprocess: structuredClone($state.snapshot(cur.preprocessing)) };
   }
-  void refreshPreview();
 }
 
 export function applyTheme(): void {

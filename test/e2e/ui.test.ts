@@ -98,8 +98,11 @@ test('browser mode: upload and drop model files, see them in recent files after 
     await page.getByTestId('current-model').filter({ hasText: /se-resnet-ts13\.onnx$/ }).waitFor({ timeout: 20_000 });
     await page.getByTestId('diagram').waitFor();
 
-    // After a reload both are under Recent models, newest first.
+    // After a reload the session comes back (the dropped model current, its view) and both are under Recent models, newest first.
     await page.reload();
+    await page.getByTestId('current-model').filter({ hasText: /se-resnet-ts13\.onnx$/ }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('diagram').waitFor();
+    await page.getByRole('tab', { name: 'Start' }).click();
     await page.getByTestId('recent-models').waitFor();
     assert.deepEqual(await page.locator('[data-testid=recent-model] .name').allInnerTexts(), ['se-resnet-ts13.onnx', 'model.json']);
     await shot(page, '0-start-recent');
