@@ -30,10 +30,11 @@ function dilateKernel(k: tf.Tensor4D, d: [number, number]): tf.Tensor4D {
     if (rate === 1) continue;
     const [a, b, i, o] = out.shape;
     const n = axis === 0 ? a : b;
-    // Insert a new axis after `axis`, pad it to `rate`, merge, and drop the trailing zeros.
-    const expanded = axis === 0 ? tf.reshape(out, [a, 1, b, i, o]) : tf.reshape(out, [a, b, 1, i, o]);
-    const padding: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]];
-    padding[axis + 1] = [0, rate - 1];
+    // Insert a new axis after `axis`, pad it to `rate`, merge, and drop the trailing zeros. The
+    // dimensions after the new axis are merged into one, so the padded tensor has rank ≤ 4
+    // (tfjs-backend-webgpu's Pad emits invalid WGSL for rank 5).
+    const expanded = axis === 0 ? tf.reshape(out, [a, 1, b * i * o]) : tf.reshape(out, [a, b, 1, i * o]);
+    const padding: [number, number][] = axis === 0 ? [[0, 0], [0, rate - 1], [0, 0]] : [[0, 0], [0, 0], [0, rate - 1], [0, 0]];
     const spread = tf.pad(expanded, padding);
     const merged = axis === 0 ? tf.reshape(spread, [a * rate, b, i, o]) : tf.reshape(spread, [a, b * rate, i, o]);
     const size = rate * (n - 1) + 1;

@@ -75,6 +75,16 @@ export class ParamStore {
     return this.disposed;
   }
 
+  /**
+   * Reads every variable back to the CPU, so writeBack's synchronous reads then work on a GPU
+   * backend (tfjs-backend-webgpu in Node cannot read synchronously: its readSync needs
+   * OffscreenCanvas). Nothing to do on cpu.
+   */
+  async download(): Promise<void> {
+    if (tf.getBackend() === 'cpu') return;
+    await Promise.all([...this.trainable.values(), ...this.stats.values()].map((v) => v.data()));
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -98,7 +108,10 @@ export function createParams(g: Graph): ParamStore {
   return store;
 }
 
-/** A copy of `g` holding the store's current values; `g` itself is left untouched. */
+/**
+ * A copy of `g` holding the store's current values; `g` itself is left untouched. On a GPU
+ * backend await `params.download()` first.
+ */
 export function writeBack(g: Graph, params: ParamStore): Graph {
   const out = cloneGraph(g);
   for (const node of out.nodes) {

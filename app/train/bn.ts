@@ -43,6 +43,7 @@ export async function reestimateBn(g: Graph, ds: Dataset, indices: number[], o: 
       }
     }
     if (k === 0) throw new UserError(`No batch of at least 2 images could be read from ${ds.name} to re-estimate batch norm.`);
+    await params.download();
     return writeBack(g, params);
   } finally {
     params.dispose();

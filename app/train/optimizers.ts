@@ -54,6 +54,8 @@ export interface Optimizer {
   /** Steps taken so far. */
   readonly steps: number;
   exportState(): OptimizerState;
+  /** Reads the slots back to the CPU so exportState's synchronous reads work on a GPU backend. */
+  download(): Promise<void>;
   /** Restores state from {@link exportState} (same graph and kind), replacing the current one. */
   loadState(s: OptimizerState): void;
   dispose(): void;
@@ -128,6 +130,10 @@ class SlotOptimizer implements Optimizer {
         }
       }
     });
+  }
+
+  async download(): Promise<void> {
+    if (tf.getBackend() !== 'cpu') await Promise.all([...this.slots.values()].map((v) => v.data()));
   }
 
   exportState(): OptimizerState {

@@ -209,9 +209,13 @@ export async function train(g: Graph, ds: Dataset, o: TrainOptions): Promise<Tra
         imagesPerSecond: images / Math.max(seconds, 1e-9),
       };
       history.push(summary);
-      if (dir) saveCheckpoint(dir, writeBack(g, params), opt.exportState(), epoch + 1, config, history, o.checkpointProject);
+      if (dir) {
+        await Promise.all([params.download(), opt.download()]);
+        saveCheckpoint(dir, writeBack(g, params), opt.exportState(), epoch + 1, config, history, o.checkpointProject);
+      }
       o.onEpoch?.(summary);
     }
+    await params.download();
     return {
       graph: writeBack(g, params),
       epochs: Math.max(startEpoch, o.epochs),
