@@ -141,7 +141,7 @@ test('MaxPool and MaxPoolGrad equal tfjs-cpu (ties, padding, −∞ windows)', (
     const v = rng.normalArray(shape.reduce((a, b) => a * b, 1), 1);
     // Ties (rounded values) and −∞ padding as ops.pool writes it.
     for (let i = 0; i < v.length; i++) v[i] = t % 2 ? Math.round(v[i]) : rng.next() < 0.2 ? -Infinity : v[i];
-    const x = tf.tensor(v, shape, 'float32') as tf.Tensor4D;
+    const x = tf.tensor4d(v, shape as [number, number, number, number], 'float32');
     const attrs = { filterSize: [k, k], strides: [s, s], pad };
     compare('MaxPool', { x }, attrs, `${JSON.stringify(shape)} k${k} s${s} ${pad}`);
     const y = tf.maxPool(x, k, s, pad as 'valid');
