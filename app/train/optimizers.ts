@@ -9,6 +9,7 @@ import type { Graph } from '../model/ir.js';
 import { nodeWeights } from '../model/ir.js';
 import { tf } from '../engine/tf.js';
 import type { ParamStore } from '../engine/params.js';
+import { ADAMW_STEP, SGD_STEP } from '../engine/kernels/optim.js';
 
 import type { OptimizerKind } from './defaults.js';
 export type { OptimizerKind } from './defaults.js';
@@ -96,12 +97,32 @@ class SlotOptimizer implements Optimizer {
   step(grads: Map<string, tf.Tensor>, lr: number): void {
     this.t++;
     const t = this.t;
+    // One kernel per weight where the backend has it (cpu: kernels/optim.ts, bit-identical to the ops below).
+    const backend = tf.getBackend();
+    const fused = (name: string) => tf.getKernel(name, backend) !== undefined;
+    const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor[];
+    const fusedSgd = this.o.kind === 'sgd' && (this.o.momentum ?? 0.9) > 0 && fused(SGD_STEP);
+    const fusedAdamW = this.o.kind === 'adamw' && fused(ADAMW_STEP);
     tf.tidy(() => {
       for (const [key, v] of this.params.trainable) {
         const g = grads.get(key);
         if (!g) continue;
         const wd = this.decay.has(key) ? this.o.weightDecay : 0;
-        if (this.o.kind === 'sgd') {
+        if (g.dtype === 'float32' && fusedSgd) {
+          const buf = this.slot('momentum', key);
+          const [nv, nb] = run(SGD_STEP, { v, g, buf }, { lr, wd, mom: this.o.momentum ?? 0.9, nesterov: this.o.nesterov === true });
+          buf.assign(nb);
+          v.assign(nv);
+        } else if (g.dtype === 'float32' && fusedAdamW) {
+          const b1 = this.o.beta1 ?? 0.9;
+          const b2 = this.o.beta2 ?? 0.999;
+          const m = this.slot('m', key);
+          const s = this.slot('v', key);
+          const [nv, nm, ns] = run(ADAMW_STEP, { v, g, m, s }, { lr, wd, b1, b2, eps: this.o.epsilon ?? 1e-8, c1: 1 - b1 ** t, c2: 1 - b2 ** t });
+          m.assign(nm);
+          s.assign(ns);
+          v.assign(nv);
+        } else if (this.o.kind === 'sgd') {
           const mom = this.o.momentum ?? 0.9;
           let d: tf.Tensor = wd > 0 ? tf.add(g, tf.mul(v, wd)) : g;
           if (mom > 0) {

@@ -14,6 +14,7 @@ import { tensorKernels } from './tensor-kernels.js';
 import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
 import { fusedGradConfigs, fusedKernels } from './fused.js';
 import { groupConvGradConfig, groupConvKernels } from './group-conv.js';
+import { optimKernels } from './optim.js';
 
 const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
 
@@ -22,10 +23,10 @@ export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
 
 /**
  * Kernels tfjs does not have (fused training batch norm, batchnorm.ts; ReLU and the SE steps,
- * fused.ts; grouped 1×1 convolution, group-conv.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
+ * fused.ts; grouped 1×1 convolution, group-conv.ts; the optimiser updates, optim.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
  * only when they are registered for the active backend.
  */
-const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels };
+const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels, ...optimKernels };
 
 /** The names of the kernels this module adds to the cpu backend. */
 export const ADDED_KERNEL_NAMES: readonly string[] = Object.keys(added);
