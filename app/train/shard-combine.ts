@@ -17,6 +17,19 @@ export function snapshot(params: ParamStore): Record<string, Float32Array> {
 }
 
 function weighted(own: tf.Tensor, ownShare: number, others: Float32Array[], shares: number[]): tf.Tensor {
+  if (tf.getBackend() === 'cpu' && own.dtype === 'float32') {
+    // One pass instead of two full-size ops per shard, rounded to float32 where those ops store.
+    const f = Math.fround;
+    const a = own.dataSync() as Float32Array;
+    const out = new Float32Array(a.length);
+    const s0 = f(ownShare);
+    for (let i = 0; i < a.length; i++) out[i] = a[i] * s0;
+    others.forEach((o, k) => {
+      const s = f(shares[k]);
+      for (let i = 0; i < out.length; i++) out[i] = out[i] + f(o[i] * s);
+    });
+    return tf.tensor(out, own.shape, 'float32');
+  }
   return tf.tidy(() => others.reduce((acc, a, i) => tf.add(acc, tf.mul(tf.tensor(a, own.shape), shares[i])), tf.mul(own, ownShare)));
 }
 
