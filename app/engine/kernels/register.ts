@@ -1,6 +1,6 @@
 /**
  * Replaces tfjs-backend-cpu kernels with the faster ones of this folder: convolutions (plain and
- * depthwise, forward and both gradients; conv-kernels.ts) and the broadcasting element-wise,
+ * depthwise, forward and both gradients; conv-kernels.ts), BatchMatMul (matmul.ts) and the broadcasting element-wise,
  * reduction and slicing ops a training step spends its time in next (tensor-kernels.ts).
  * Importing this module registers them (app/engine/tf.ts imports it right after the cpu
  * backend); the environment variable SEPRUNE_CPU_KERNELS=tfjs keeps tfjs' own kernels (for
@@ -15,8 +15,9 @@ import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
 import { fusedGradConfigs, fusedKernels } from './fused.js';
 import { groupConvGradConfig, groupConvKernels } from './group-conv.js';
 import { optimKernels } from './optim.js';
+import { matMulKernels } from './matmul.js';
 
-const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
+const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels, ...matMulKernels };
 
 /** The kernel names this module replaces on the cpu backend. */
 export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
