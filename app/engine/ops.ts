@@ -7,7 +7,7 @@ import type { ActivationFn, GateFn } from '../model/ir.js';
 import { tf } from './tf.js';
 import { fusedBatchNormAvailable, fusedBatchNormTrain } from './kernels/batchnorm.js';
 import { fastCpuKernelsActive } from './kernels/register.js';
-import { channelScale, relu, spatialMean } from './kernels/fused.js';
+import { channelScale, hardSigmoid, hardSwish, relu, spatialMean } from './kernels/fused.js';
 import { groupConv1x1 } from './kernels/group-conv.js';
 
 type Pads = [number, number, number, number];
@@ -118,11 +118,11 @@ export function activation<T extends tf.Tensor>(x: T, fn: ActivationFn, alpha = 
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'hard-sigmoid':
-      return tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1) as T;
+      return hardSigmoid(x, alpha, beta);
     case 'swish':
       return tf.mul(x, tf.sigmoid(x));
     case 'hard-swish':
-      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+      return hardSwish(x);
     case 'linear':
       return tf.clone(x);
   }

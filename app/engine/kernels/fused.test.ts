@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.js';
 import { activation, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
-import { CHANNEL_SCALE, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } from './fused.js';
+import { CHANNEL_SCALE, HARD_SIGMOID, HARD_SWISH, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } from './fused.js';
 import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 
@@ -108,4 +108,24 @@ test('convolutions with padding in the fast kernels equal padded-input convoluti
     const sk = c.k.reduce((a, b) => a * b, 1);
     both((x, k) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a), () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k)], `conv ${JSON.stringify(c)}`, 1e-4);
   }
+});
+
+test('hard-swish and hard-sigmoid kernels equal the tfjs ops bit for bit, values and gradients', async () => {
+  const rng = new Rng(41);
+  // Values at the kinks (−3, 3, 0 and the clip bounds of α·x + β) and NaN besides random ones.
+  const make = (shape: number[]) => () => {
+    const v = rng.normalArray(shape.reduce((a, b) => a * b, 1), 3);
+    const special = [-3, 3, 0, -0, 6, -6, NaN, 2.9999998, -3.0000002, 3.0000002];
+    for (let i = 0; i < v.length; i += 3) v[i] = special[(i / 3) % special.length];
+    return [tf.tensor(v, shape)];
+  };
+  for (const shape of shapes) {
+    both((x) => activation(x, 'hard-swish'), make(shape), `hard-swish ${shape}`, 0);
+    both((x) => activation(x, 'hard-sigmoid'), make(shape), `hard-sigmoid ${shape}`, 0);
+    both((x) => activation(x, 'hard-sigmoid', 0.2, 0.5), make(shape), `hard-sigmoid 0.2/0.5 ${shape}`, 0);
+  }
+  const x = tf.randomNormal([2, 3, 3, 4]);
+  const prof = await tf.profile(() => [activation(x, 'hard-swish'), activation(x, 'hard-sigmoid')]);
+  for (const name of [HARD_SWISH, HARD_SIGMOID]) assert.ok(prof.kernels.some((k) => k.name === name), name);
+  tf.dispose([x, ...(prof.result as tf.Tensor[])]);
 });
