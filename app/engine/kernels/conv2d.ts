@@ -24,8 +24,38 @@ function pixels(g: ConvGeometry): number {
   return g.batch * g.outH * g.outW;
 }
 
+/**
+ * Kernel taps that fall in the padding for every output pixel multiply only zeros: on a small
+ * image (a 3×3 conv with padding 1 on 1×1 pixels, ResNet's last stage on a 32×32 input) most of
+ * the patch matrix is zeros. The taps some output reaches are the range kh0 … kh1 (and kw0 … kw1);
+ * the conv over just those, with the padding reduced by kh0 (kw0), is the same conv. Null when
+ * every tap is reached.
+ */
+export function trimTaps(g: ConvGeometry): { g: ConvGeometry; kh0: number; kw0: number } | null {
+  const kh0 = Math.max(0, g.padTop - (g.outH - 1) * g.strideH);
+  const kh1 = Math.min(g.kH - 1, g.inH + g.padTop - 1);
+  const kw0 = Math.max(0, g.padLeft - (g.outW - 1) * g.strideW);
+  const kw1 = Math.min(g.kW - 1, g.inW + g.padLeft - 1);
+  if (kh0 === 0 && kw0 === 0 && kh1 === g.kH - 1 && kw1 === g.kW - 1) return null;
+  if (kh1 < kh0 || kw1 < kw0) return null; // no tap reaches the image: leave it to the plain path
+  return { g: { ...g, kH: kh1 - kh0 + 1, kW: kw1 - kw0 + 1, padTop: g.padTop - kh0, padLeft: g.padLeft - kw0 }, kh0, kw0 };
+}
+
+/** The taps [kh0, kh0 + t.kH) × [kw0, kw0 + t.kW) of the filter w [kH, kW, inC, outC]. */
+function filterTaps(g: ConvGeometry, t: ConvGeometry, kh0: number, kw0: number, w: Float32Array): Float32Array {
+  const tap = g.inC * g.outC;
+  const out = new Float32Array(t.kH * t.kW * tap);
+  for (let kh = 0; kh < t.kH; kh++) {
+    const src = ((kh0 + kh) * g.kW + kw0) * tap;
+    out.set(w.subarray(src, src + t.kW * tap), kh * t.kW * tap);
+  }
+  return out;
+}
+
 /** Forward convolution: x [n, inH, inW, inC], w [kH, kW, inC, outC] → y [n, outH, outW, outC]. */
 export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) return conv2dForward(trim.g, x, filterTaps(g, trim.g, trim.kh0, trim.kw0, w));
   const viaWasm = withWasm((W) => forwardWasm(W, g, x, w));
   if (viaWasm) return viaWasm;
   const P = pixels(g);
@@ -48,6 +78,8 @@ export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array)
 
 /** Gradient with respect to the input: dy [n, outH, outW, outC], w → dx [n, inH, inW, inC]. */
 export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) return conv2dBackpropInput(trim.g, dy, filterTaps(g, trim.g, trim.kh0, trim.kw0, w));
   const viaWasm = withWasm((W) => backpropInputWasm(W, g, dy, w));
   if (viaWasm) return viaWasm;
   const P = pixels(g);
@@ -70,6 +102,16 @@ export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float3
 
 /** Gradient with respect to the filter: x, dy → dw [kH, kW, inC, outC]. */
 export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) {
+    // The taps no output reaches get zero gradient.
+    const t = trim.g;
+    const part = conv2dBackpropFilter(t, x, dy);
+    const tap = g.inC * g.outC;
+    const dw = new Float32Array(g.kH * g.kW * tap);
+    for (let kh = 0; kh < t.kH; kh++) dw.set(part.subarray(kh * t.kW * tap, (kh + 1) * t.kW * tap), ((trim.kh0 + kh) * g.kW + trim.kw0) * tap);
+    return dw;
+  }
   const viaWasm = withWasm((W) => backpropFilterWasm(W, g, x, dy));
   if (viaWasm) return viaWasm;
   const P = pixels(g);

@@ -9,6 +9,8 @@ import { tf } from '../tf.js';
 import { FAST_KERNEL_NAMES, fastCpuKernel, fastCpuKernelsActive, originalCpuKernel, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 import { useWasmKernels, wasmKernels } from './wasm/module.js';
+import { trimTaps } from './conv2d.js';
+import { geometry } from './conv-kernels.js';
 
 type FastKernelName = string;
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -91,6 +93,38 @@ for (const wasm of [true, false]) test(`conv2d forward and both gradients equal 
     assertClose('Conv2DBackpropFilter', bf.fast, bf.ref, what);
     tf.dispose([x, filter, dy]);
   }
+  useWasmKernels(was);
+});
+
+for (const wasm of [true, false]) test(`conv2d on images smaller than the kernel (taps only padding reaches are skipped) equals tfjs-cpu (${wasm ? 'wasm SIMD' : 'JS'} product)`, () => {
+  const was = useWasmKernels(wasm);
+  const rng = new Rng(8);
+  let trimmed = 0;
+  for (let t = 0; t < 40; t++) {
+    const k = [3, 5][t % 2];
+    const stride = 1 + ((t >> 1) % 2);
+    const h = 1 + Math.floor(rng.next() * 3);
+    const w = 1 + Math.floor(rng.next() * 3);
+    const [n, ci, co] = [1 + Math.floor(rng.next() * 3), 1 + Math.floor(rng.next() * 20), 1 + Math.floor(rng.next() * 20)];
+    const p = () => Math.floor(rng.next() * k);
+    const pad: Pad = t % 5 === 0 ? 'same' : [[0, 0], [p(), p()], [p(), p()], [0, 0]];
+    const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], [k, k, ci, co], [stride, stride], 1, pad);
+    if (info.outHeight < 1 || info.outWidth < 1) continue;
+    if (trimTaps(geometry(info)!)) trimmed++;
+    const x = tensor(rng, [n, h, w, ci]);
+    const filter = tensor(rng, [k, k, ci, co]);
+    const what = JSON.stringify({ k, stride, n, h, w, ci, co, pad });
+    const base = { strides: [stride, stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
+    const fwd = runBoth('Conv2D', { x, filter }, { ...base, dilations: [1, 1] });
+    assertClose('Conv2D', fwd.fast, fwd.ref, what);
+    const dy = tensor(rng, fwd.shape);
+    const bi = runBoth('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
+    assertClose('Conv2DBackpropInput', bi.fast, bi.ref, what);
+    const bf = runBoth('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
+    assertClose('Conv2DBackpropFilter', bf.fast, bf.ref, what);
+    tf.dispose([x, filter, dy]);
+  }
+  assert.ok(trimmed >= 20, `${trimmed} of the cases skip taps`);
   useWasmKernels(was);
 });
 
