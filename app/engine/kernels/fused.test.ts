@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.js';
 import { activation, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
-import { CHANNEL_SCALE, HARD_SIGMOID, HARD_SWISH, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } from './fused.js';
+import { CHANNEL_SCALE, HARD_SIGMOID, HARD_SWISH, RELU, SPATIAL_MEAN, channelScale, relu, reluBackward, reluForward, spatialMean } from './fused.js';
 import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 
@@ -128,4 +128,18 @@ test('hard-swish and hard-sigmoid kernels equal the tfjs ops bit for bit, values
   const prof = await tf.profile(() => [activation(x, 'hard-swish'), activation(x, 'hard-sigmoid')]);
   for (const name of [HARD_SWISH, HARD_SIGMOID]) assert.ok(prof.kernels.some((k) => k.name === name), name);
   tf.dispose([x, ...(prof.result as tf.Tensor[])]);
+});
+
+test('ReLU on the float bits: signed NaNs, zeros, infinities and denormals as tfjs', () => {
+  const bits = new Int32Array([0, 0x80000000 | 0, 0x7fc00000, 0xffc00000 | 0, 0x7f800000, 0xff800000 | 0, 1, 0x80000001 | 0, 0x3f800000, 0xbf800000 | 0, 0x7f800001, 0xff800001 | 0]);
+  const x = new Float32Array(bits.buffer);
+  const y = reluForward(x);
+  const dy = Float32Array.from(x, (_, i) => i + 1);
+  const dx = reluBackward(dy, y);
+  x.forEach((v, i) => {
+    const want = v < 0 ? 0 : v; // tfjs-backend-cpu's Relu (NaN stays NaN)
+    assert.ok(Object.is(y[i], want) || (y[i] === 0 && want === 0), `relu(${v}) = ${y[i]}`);
+    const g = y[i] > 0 ? dy[i] : y[i] !== y[i] ? NaN : 0; // Step-based gradient
+    assert.ok(Object.is(dx[i], g) || (dx[i] === 0 && g === 0), `relu'(${v}) = ${dx[i]}`);
+  });
 });

@@ -84,21 +84,37 @@ export function hardSigmoidBackward(dy: Float32Array, x: Float32Array, alpha: nu
   return dx;
 }
 
+// ReLU and its gradient on the float bits, without a data-dependent branch: on real
+// activations (about half negative, in no pattern) `v < 0 ? 0 : v` mispredicts every other
+// element, which made these two loops cost 6–7 ns per value.
+
+/** All ones when the float bits `b` are a NaN, else 0. */
+const nanMask = (b: number) => (0x7f800000 - (b & 0x7fffffff)) >> 31;
+
 export function reluForward(x: Float32Array): Float32Array {
   const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    y[i] = v < 0 ? 0 : v;
+  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const yi = new Int32Array(y.buffer);
+  for (let i = 0; i < xi.length; i++) {
+    const b = xi[i];
+    // Negative (sign bit set, −0 included) and not NaN → +0; otherwise x.
+    yi[i] = b & ~((b >> 31) & ~nanMask(b));
   }
   return y;
 }
 
-/** dx from dy and the forward's output y. */
+/** dx from dy and the forward's output y: dy where y > 0, NaN where y is NaN, else 0. */
 export function reluBackward(dy: Float32Array, y: Float32Array): Float32Array {
   const dx = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i];
-    dx[i] = v > 0 ? dy[i] : v !== v ? NaN : 0;
+  const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
+  const di = new Int32Array(dy.buffer, dy.byteOffset, dy.length);
+  const oi = new Int32Array(dx.buffer);
+  for (let i = 0; i < yi.length; i++) {
+    const b = yi[i];
+    const nan = nanMask(b);
+    // All ones for b > 0 as an int32 (a positive float or a positive NaN), else 0.
+    const pos = (-b >> 31) & ~(b >> 31);
+    oi[i] = (di[i] & pos & ~nan) | (b & nan);
   }
   return dx;
 }
