@@ -9,6 +9,7 @@ import { fusedBatchNormAvailable, fusedBatchNormTrain } from './kernels/batchnor
 import { fastCpuKernelsActive } from './kernels/register.js';
 import { channelScale, hardSigmoid, hardSwish, relu, spatialMean } from './kernels/fused.js';
 import { groupConv1x1 } from './kernels/group-conv.js';
+import { CONV_BIAS } from './kernels/conv-kernels.js';
 
 type Pads = [number, number, number, number];
 
@@ -65,6 +66,10 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, a: ConvAttrs, bias?:
   const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] = inKernel ? [[0, 0], [t, b], [l, r], [0, 0]] : 'valid';
   let y: tf.Tensor4D;
   if (G === 1) {
+    if (inKernel && bias && bias.rank === 1 && bias.size === outC && [x, k, bias].every((t) => t.dtype === 'float32') && tf.getKernel(CONV_BIAS, 'cpu')) {
+      // One kernel adds the bias into the conv's output (no broadcast Add and its full-size copy).
+      return tf.engine().runKernel(CONV_BIAS, { x: xp, filter: k, bias }, { strides: a.strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
     y = tf.conv2d(xp, k, a.strides, pad);
   } else if (G === inC && kin === 1) {
     // Depthwise (with channel multiplier outC / inC): [kh, kw, 1, C·m] has the memory order of

@@ -10,6 +10,7 @@ import { tf } from '../tf.js';
 import { activation, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
 import { CHANNEL_SCALE, HARD_SIGMOID, HARD_SWISH, RELU, SPATIAL_MEAN, channelScale, relu, reluBackward, reluForward, spatialMean } from './fused.js';
 import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
+import { CONV_BIAS } from './conv-kernels.js';
 import { Rng } from '../../model/random.js';
 
 // These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
@@ -107,7 +108,25 @@ test('convolutions with padding in the fast kernels equal padded-input convoluti
     const sx = c.x.reduce((a, b) => a * b, 1);
     const sk = c.k.reduce((a, b) => a * b, 1);
     both((x, k) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a), () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k)], `conv ${JSON.stringify(c)}`, 1e-4);
+    // With a bias: one SePruneConv2DBias kernel on cpu (plain convs), gradients for x, kernel and bias.
+    const co = c.k[3];
+    both(
+      (x, k, b) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a, b),
+      () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k), tf.tensor(rng.normalArray(co, 1), [co])],
+      `conv + bias ${JSON.stringify(c)}`,
+      1e-4,
+    );
   }
+});
+
+test('a plain conv with a bias runs as one conv + bias kernel', async () => {
+  const x = tf.randomNormal([2, 5, 5, 3]) as tf.Tensor4D;
+  const k = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+  const b = tf.randomNormal([4]);
+  const prof = await tf.profile(() => conv2d(x, k, { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 }, b));
+  assert.ok(prof.kernels.some((e) => e.name === CONV_BIAS), 'SePruneConv2DBias ran');
+  assert.ok(!prof.kernels.some((e) => e.name === 'Add'), 'no separate Add');
+  tf.dispose([x, k, b, prof.result as tf.Tensor]);
 });
 
 test('hard-swish and hard-sigmoid kernels equal the tfjs ops bit for bit, values and gradients', async () => {

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { convKernels, type FastKernel } from './conv-kernels.js';
+import { convBiasGradConfig, convBiasKernels, convKernels, type FastKernel } from './conv-kernels.js';
 import { tensorKernels } from './tensor-kernels.js';
 import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
 import { fusedGradConfigs, fusedKernels } from './fused.js';
@@ -24,10 +24,11 @@ export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
 
 /**
  * Kernels tfjs does not have (fused training batch norm, batchnorm.ts; ReLU and the SE steps,
- * fused.ts; grouped 1×1 convolution, group-conv.ts; the optimiser updates, optim.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
+ * fused.ts; grouped 1×1 convolution, group-conv.ts; the optimiser updates, optim.ts; conv + bias,
+ * conv-kernels.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
  * only when they are registered for the active backend.
  */
-const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels, ...optimKernels };
+const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels, ...optimKernels, ...convBiasKernels };
 
 /** The names of the kernels this module adds to the cpu backend. */
 export const ADDED_KERNEL_NAMES: readonly string[] = Object.keys(added);
@@ -41,7 +42,7 @@ function addedKernel(name: string, kernel: FastKernel): tf.KernelFunc {
 }
 
 const addedKernels = new Map(Object.entries(added).map(([name, k]) => [name, addedKernel(name, k)]));
-for (const config of [batchNormGradConfig, ...fusedGradConfigs, groupConvGradConfig]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+for (const config of [batchNormGradConfig, ...fusedGradConfigs, groupConvGradConfig, convBiasGradConfig]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
 
 const originals = new Map<string, tf.KernelFunc>();
 

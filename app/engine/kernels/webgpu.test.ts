@@ -82,7 +82,7 @@ test('tfjs-backend-webgpu has its own kernel for every tfjs kernel the cpu backe
 });
 
 test('convolutions: plain (padded, strided, dilated), depthwise, grouped 1×1, and their gradients', async () => {
-  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'PadV2', 'Slice'];
+  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'PadV2', 'Slice', 'SePruneConv2DBias'];
   await compare('conv 3×3 pad 1 stride 2', conv, (x, k, b) => [conv2d(x as tf.Tensor4D, k as tf.Tensor4D, convAttrs({ strides: [2, 2], pads: [1, 1, 1, 1] }), b)], [
     randn([2, 7, 7, 3], 1),
     randn([3, 3, 3, 5], 2, 0.3),
