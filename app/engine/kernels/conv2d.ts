@@ -226,7 +226,151 @@ function copyRowsOut(src: Float32Array, off: number, ld: number, rows: number, c
   for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), dstOff + r * cols);
 }
 
+
+/**
+ * Output pixels grouped by the taps that reach the image: a pixel on the border of a small image
+ * has some taps in the padding (a 3×3 conv with padding 1 on 2×2 pixels: 4 of 9 taps for
+ * every pixel; on 8×8: 84 % over the image). Each class is the pixels (indices p over
+ * (n, oh, ow)) whose taps are rows khA … khB and columns kwA … kwB; its products leave the other
+ * taps out instead of multiplying zeros. Null when every pixel reaches every tap.
+ */
+export interface TapClass {
+  khA: number;
+  khB: number;
+  kwA: number;
+  kwB: number;
+  pixels: Int32Array;
+}
+
+const classCache = new Map<string, TapClass[] | null>();
+
+/** tapClasses, remembered per geometry (a training step asks for the same few every time). */
+export function tapClasses(g: ConvGeometry): TapClass[] | null {
+  const key = [g.batch, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(',');
+  if (classCache.has(key)) return classCache.get(key)!;
+  const c = computeTapClasses(g);
+  if (classCache.size > 256) classCache.clear();
+  classCache.set(key, c);
+  return c;
+}
+
+function computeTapClasses(g: ConvGeometry): TapClass[] | null {
+  const range = (o: number, stride: number, pad: number, k: number, size: number): [number, number] => [Math.max(0, pad - o * stride), Math.min(k - 1, size + pad - 1 - o * stride)];
+  const groups = (count: number, stride: number, pad: number, k: number, size: number) => {
+    const by = new Map<string, { r: [number, number]; at: number[] }>();
+    for (let o = 0; o < count; o++) {
+      const r = range(o, stride, pad, k, size);
+      const key = `${r[0]},${r[1]}`;
+      const e = by.get(key);
+      if (e) e.at.push(o);
+      else by.set(key, { r, at: [o] });
+    }
+    return [...by.values()];
+  };
+  const rows = groups(g.outH, g.strideH, g.padTop, g.kH, g.inH);
+  const cols = groups(g.outW, g.strideW, g.padLeft, g.kW, g.inW);
+  const full = (e: { r: [number, number] }, k: number) => e.r[0] === 0 && e.r[1] === k - 1;
+  if (rows.every((e) => full(e, g.kH)) && cols.every((e) => full(e, g.kW))) return null;
+  if ([...rows, ...cols].some((e) => e.r[1] < e.r[0])) return null;
+  const out: TapClass[] = [];
+  for (const r of rows) {
+    for (const c of cols) {
+      const pixels = new Int32Array(g.batch * r.at.length * c.at.length);
+      let i = 0;
+      for (let n = 0; n < g.batch; n++) for (const oh of r.at) for (const ow of c.at) pixels[i++] = (n * g.outH + oh) * g.outW + ow;
+      out.push({ khA: r.r[0], khB: r.r[1], kwA: c.r[0], kwB: c.r[1], pixels });
+    }
+  }
+  return out;
+}
+
+/** Byte address, in the padded image at `imageOff`, of tap (khA, kwA) of each pixel of `cl` from t0 on, into `table`. */
+function classTable(g: ConvGeometry, cl: TapClass, imageOff: number, Hp: number, Wp: number, t0: number, count: number, table: Int32Array): void {
+  const hw = g.outH * g.outW;
+  for (let i = 0; i < count; i++) {
+    const p = cl.pixels[t0 + i];
+    const n = Math.floor(p / hw);
+    const oh = Math.floor((p % hw) / g.outW);
+    const ow = p % g.outW;
+    table[i] = (imageOff + ((n * Hp + oh * g.strideH + cl.khA) * Wp + ow * g.strideW + cl.kwA) * g.inC) * 4;
+  }
+}
+
+/** forwardWasm for convs with tap classes: per class, patch rows of its taps only, one product per tap row. */
+function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array, classes: TapClass[]): Float32Array {
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
+  const y = new Float32Array(pixels(g) * N);
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, K * Np, T * K, T * Np]);
+  const [xOff, tOff, wOff, colsOff, outOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  padIn(g, x, F, xOff, Hp, Wp);
+  F.fill(0, wOff, wOff + K * Np);
+  copyRowsIn(w, 0, K, N, F, wOff, Np);
+  for (const cl of classes) {
+    const segs = cl.khB - cl.khA + 1;
+    const len = (cl.kwB - cl.kwA + 1) * g.inC;
+    const Kc = segs * len;
+    for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
+      const count = Math.min(T, cl.pixels.length - t0);
+      classTable(g, cl, xOff, Hp, Wp, t0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, Kc * 4, len, segs, Wp * g.inC * 4);
+      for (let s = 0; s < segs; s++) {
+        const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
+        W.gemm(count, Np, len, (colsOff + s * len) * 4, Kc * 4, 4, (wOff + wRow * Np) * 4, Np * 4, outOff * 4, Np * 4, s > 0 ? 1 : 0);
+      }
+      for (let i = 0; i < count; i++) {
+        const src = outOff + i * Np;
+        const dst = cl.pixels[t0 + i] * N;
+        for (let j = 0; j < N; j++) y[dst + j] = F[src + j];
+      }
+    }
+  }
+  return y;
+}
+
+/** backpropFilterWasm for convs with tap classes: each class adds into the filter rows of its taps. */
+function backpropFilterByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array, classes: TapClass[]): Float32Array {
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, T * K, T * Np, K * Np]);
+  const [xOff, tOff, colsOff, dyOff, dwOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  padIn(g, x, F, xOff, Hp, Wp);
+  F.fill(0, dyOff, dwOff + K * Np);
+  for (const cl of classes) {
+    const segs = cl.khB - cl.khA + 1;
+    const len = (cl.kwB - cl.kwA + 1) * g.inC;
+    const Kc = segs * len;
+    for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
+      const count = Math.min(T, cl.pixels.length - t0);
+      classTable(g, cl, xOff, Hp, Wp, t0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, Kc * 4, len, segs, Wp * g.inC * 4);
+      for (let i = 0; i < count; i++) {
+        const src = cl.pixels[t0 + i] * N;
+        const dst = dyOff + i * Np;
+        for (let j = 0; j < N; j++) F[dst + j] = dy[src + j];
+      }
+      for (let s = 0; s < segs; s++) {
+        const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
+        W.gemm(len, Np, count, (colsOff + s * len) * 4, 4, Kc * 4, dyOff * 4, Np * 4, (dwOff + wRow * Np) * 4, Np * 4, 1);
+      }
+    }
+  }
+  const dw = new Float32Array(K * N);
+  copyRowsOut(F, dwOff, Np, K, N, dw, 0);
+  return dw;
+}
+
 function forwardWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const classes = isPointwise(g) ? null : tapClasses(g);
+  if (classes) return forwardByClass(W, g, x, w, classes);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
@@ -324,6 +468,8 @@ function backpropInputWasm(W: WasmKernels, g: ConvGeometry, dy: Float32Array, w:
 }
 
 function backpropFilterWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const classes = isPointwise(g) ? null : tapClasses(g);
+  if (classes) return backpropFilterByClass(W, g, x, dy, classes);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;

@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 import { FAST_KERNEL_NAMES, fastCpuKernel, fastCpuKernelsActive, originalCpuKernel, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 import { useWasmKernels, wasmKernels } from './wasm/module.js';
-import { trimTaps } from './conv2d.js';
+import { tapClasses, trimTaps } from './conv2d.js';
 import { geometry } from './conv-kernels.js';
 
 type FastKernelName = string;
@@ -190,4 +190,36 @@ test('tf.grad of a conv + depthwise layer is the same with fast and tfjs kernels
   }
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc, fastCpuKernel('Conv2DBackpropFilter'));
   tf.dispose([x, w1, w2, w3]);
+});
+
+test('tap classes cover every output pixel once, each with exactly the taps that reach the image', () => {
+  const rng = new Rng(9);
+  for (let t = 0; t < 30; t++) {
+    const k = [3, 5, 7][t % 3];
+    const s = 1 + (t % 2);
+    const [inH, inW] = [1 + Math.floor(rng.next() * 9), 1 + Math.floor(rng.next() * 9)];
+    const [padTop, padLeft] = [Math.floor(rng.next() * k), Math.floor(rng.next() * k)];
+    const outH = Math.floor((inH + padTop + Math.floor(rng.next() * k) - k) / s) + 1;
+    const outW = Math.floor((inW + padLeft + Math.floor(rng.next() * k) - k) / s) + 1;
+    if (outH < 1 || outW < 1) continue;
+    const g = { batch: 2, inH, inW, inC: 3, outH, outW, outC: 4, kH: k, kW: k, strideH: s, strideW: s, padTop, padLeft };
+    const classes = tapClasses(g);
+    const seen = new Int32Array(2 * outH * outW);
+    for (const cl of classes ?? []) {
+      for (const p of cl.pixels) {
+        seen[p]++;
+        const oh = Math.floor((p % (outH * outW)) / outW);
+        const ow = p % outW;
+        for (let kh = 0; kh < k; kh++) {
+          const inside = oh * s - padTop + kh >= 0 && oh * s - padTop + kh < inH;
+          assert.equal(kh >= cl.khA && kh <= cl.khB, inside, `${JSON.stringify(g)} pixel ${p} row tap ${kh}`);
+        }
+        for (let kw = 0; kw < k; kw++) {
+          const inside = ow * s - padLeft + kw >= 0 && ow * s - padLeft + kw < inW;
+          assert.equal(kw >= cl.kwA && kw <= cl.kwB, inside, `${JSON.stringify(g)} pixel ${p} column tap ${kw}`);
+        }
+      }
+    }
+    if (classes) assert.ok(seen.every((v) => v === 1), `${JSON.stringify(g)}: every pixel in one class`);
+  }
 });
