@@ -296,7 +296,7 @@ function classTable(g: ConvGeometry, cl: TapClass, imageOff: number, Hp: number,
   }
 }
 
-/** forwardWasm for convs with tap classes: per class, patch rows of its taps only, one product per tap row. */
+/** forwardWasm for convs with tap classes: per class, patch rows and filter rows of its taps only. */
 function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array, classes: TapClass[]): Float32Array {
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
@@ -304,8 +304,8 @@ function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Flo
   const T = tileSize(g);
   const [Hp, Wp] = paddedSize(g);
   const y = new Float32Array(pixels(g) * N);
-  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, K * Np, T * K, T * Np]);
-  const [xOff, tOff, wOff, colsOff, outOff] = at;
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, K * Np, K * Np, T * K, T * Np]);
+  const [xOff, tOff, wOff, wcOff, colsOff, outOff] = at;
   const table = new Int32Array(F.buffer, tOff * 4, T);
   padIn(g, x, F, xOff, Hp, Wp);
   F.fill(0, wOff, wOff + K * Np);
@@ -314,14 +314,16 @@ function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Flo
     const segs = cl.khB - cl.khA + 1;
     const len = (cl.kwB - cl.kwA + 1) * g.inC;
     const Kc = segs * len;
+    // The class's filter: the rows of its taps, in patch order.
+    for (let s = 0; s < segs; s++) {
+      const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
+      F.copyWithin(wcOff + s * len * Np, wOff + wRow * Np, wOff + (wRow + len) * Np);
+    }
     for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
       const count = Math.min(T, cl.pixels.length - t0);
       classTable(g, cl, xOff, Hp, Wp, t0, count, table);
       W.gather(tOff * 4, count, colsOff * 4, Kc * 4, len, segs, Wp * g.inC * 4);
-      for (let s = 0; s < segs; s++) {
-        const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
-        W.gemm(count, Np, len, (colsOff + s * len) * 4, Kc * 4, 4, (wOff + wRow * Np) * 4, Np * 4, outOff * 4, Np * 4, s > 0 ? 1 : 0);
-      }
+      W.gemm(count, Np, Kc, colsOff * 4, Kc * 4, 4, wcOff * 4, Np * 4, outOff * 4, Np * 4, 0);
       for (let i = 0; i < count; i++) {
         const src = outOff + i * Np;
         const dst = cl.pixels[t0 + i] * N;
@@ -332,15 +334,15 @@ function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Flo
   return y;
 }
 
-/** backpropFilterWasm for convs with tap classes: each class adds into the filter rows of its taps. */
+/** backpropFilterWasm for convs with tap classes: each class's product, added into the filter rows of its taps. */
 function backpropFilterByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array, classes: TapClass[]): Float32Array {
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
   const Np = pad8(N);
   const T = tileSize(g);
   const [Hp, Wp] = paddedSize(g);
-  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, T * K, T * Np, K * Np]);
-  const [xOff, tOff, colsOff, dyOff, dwOff] = at;
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, T * K, T * Np, K * Np, K * Np]);
+  const [xOff, tOff, colsOff, dyOff, dwOff, dcOff] = at;
   const table = new Int32Array(F.buffer, tOff * 4, T);
   padIn(g, x, F, xOff, Hp, Wp);
   F.fill(0, dyOff, dwOff + K * Np);
@@ -348,6 +350,7 @@ function backpropFilterByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array,
     const segs = cl.khB - cl.khA + 1;
     const len = (cl.kwB - cl.kwA + 1) * g.inC;
     const Kc = segs * len;
+    F.fill(0, dcOff, dcOff + Kc * Np);
     for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
       const count = Math.min(T, cl.pixels.length - t0);
       classTable(g, cl, xOff, Hp, Wp, t0, count, table);
@@ -357,10 +360,12 @@ function backpropFilterByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array,
         const dst = dyOff + i * Np;
         for (let j = 0; j < N; j++) F[dst + j] = dy[src + j];
       }
-      for (let s = 0; s < segs; s++) {
-        const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
-        W.gemm(len, Np, count, (colsOff + s * len) * 4, 4, Kc * 4, dyOff * 4, Np * 4, (dwOff + wRow * Np) * 4, Np * 4, 1);
-      }
+      W.gemm(Kc, Np, count, colsOff * 4, 4, Kc * 4, dyOff * 4, Np * 4, dcOff * 4, Np * 4, 1);
+    }
+    for (let s = 0; s < segs; s++) {
+      const dst = dwOff + ((cl.khA + s) * g.kW + cl.kwA) * g.inC * Np;
+      const src = dcOff + s * len * Np;
+      for (let i = 0; i < len * Np; i++) F[dst + i] += F[src + i];
     }
   }
   const dw = new Float32Array(K * N);
