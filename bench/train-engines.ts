@@ -12,7 +12,9 @@
  *
  * Env: BENCH_THREADS (default: every core), BENCH_BATCH (64), BENCH_IMAGES (per epoch, 1280),
  * BENCH_ROUNDS (2: reference and engine alternate, the median is reported), BENCH_MODELS
- * (comma list of se_resnet18, mobilenet_v3_small, zoo:<spec>), BENCH_TFJS_STEPS (3; 0 skips tfjs).
+ * (comma list of se_resnet18, mobilenet_v3_small, zoo:<spec>), BENCH_TFJS_STEPS (3; 0 skips tfjs),
+ * BENCH_TFJS_WORKERS (data-parallel worker threads of the tfjs engine, default BENCH_THREADS − 1),
+ * BENCH_TORCH_ENGINE (1; 0 skips `--engine torch` and times only the plain loop and tfjs).
  * The tfjs-only step timings with kernel profiles are `npm run bench:train:tfjs` (bench/train.ts).
  */
 import os from 'node:os';
@@ -36,6 +38,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 64);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 1280);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const TFJS_STEPS = Number(process.env.BENCH_TFJS_STEPS ?? 3);
+const TORCH_ENGINE = process.env.BENCH_TORCH_ENGINE !== '0';
+const TFJS_WORKERS = Number(process.env.BENCH_TFJS_WORKERS ?? Math.max(0, THREADS - 1));
 const MODELS = (process.env.BENCH_MODELS ?? 'se_resnet18,mobilenet_v3_small,zoo:se-resnet-demo,zoo:se-mobilenet-demo,zoo:se-shufflenetv2-demo').split(',');
 
 const median = (a: number[]) => {
@@ -73,7 +77,7 @@ async function main() {
   const dir = mkdtempSync(join(os.tmpdir(), 'seprune-bench-train-'));
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`# bench:train — ${new Date().toISOString()}, ${os.cpus()[0]?.model} × ${os.availableParallelism()}, torch via ${python} (${findTorchPython().found?.reason}), tfjs ${backend.name}`);
-  console.log(`batch ${BATCH}, ${IMAGES} images an epoch, ${THREADS} threads for every engine, ${ROUNDS} interleaved rounds (median), load average at start ${load()}\n`);
+  console.log(`batch ${BATCH}, ${IMAGES} images an epoch, ${THREADS} threads for every engine (tfjs: ${TFJS_WORKERS + 1}, ${TFJS_STEPS} steps), ${ROUNDS} interleaved rounds (median), load average at start ${load()}\n`);
   console.log('| network | params | plain PyTorch loop (img/s) | engine torch, no aug (img/s) | ratio | engine torch, flip+shift | ratio | engine tfjs (img/s) | ratio |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   try {
@@ -93,6 +97,7 @@ async function main() {
       for (let r = 0; r < ROUNDS; r++) {
         ref.push(plainLoop(python, model, xs, IMAGES));
         const opts = { epochs: 2, batchSize: BATCH, lr: 0.01, weightDecay: 5e-4, python, device: 'cpu', threads: THREADS } as const;
+        if (!TORCH_ENGINE) continue;
         plain.push((await trainTorch(g, ds, { ...opts, augment: false })).history[1].imagesPerSecond);
         aug.push((await trainTorch(g, ds, { ...opts, augment: { flip: true, shift: 2 } })).history[1].imagesPerSecond);
       }
@@ -102,7 +107,7 @@ async function main() {
         const sub = memoryDataset(x.subarray(0, n * h * w * c), y.subarray(0, n), [h, w, c], 10, 'bench');
         const times: number[] = [];
         let last = performance.now();
-        await train(g, sub, { epochs: 1, batchSize: BATCH, lr: 0.01, augment: false, workers: Math.max(0, THREADS - 1), onProgress: () => {
+        await train(g, sub, { epochs: 1, batchSize: BATCH, lr: 0.01, augment: false, workers: TFJS_WORKERS, onProgress: () => {
           const now = performance.now();
           times.push(now - last);
           last = now;
@@ -111,6 +116,10 @@ async function main() {
       }
       const R = median(ref);
       const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
+      if (!TORCH_ENGINE) {
+        plain.push(NaN);
+        aug.push(NaN);
+      }
       const ratio = (v: number) => (Number.isFinite(v) ? `${(v / R).toFixed(2)}×` : '—');
       console.log(`| ${name} ${h}×${w}×${c} | ${(costReport(g).params / 1e6).toFixed(2)}M | ${fmt(R)} (${ref.map(fmt).join(', ')}) | ${fmt(median(plain))} (${plain.map(fmt).join(', ')}) | ${ratio(median(plain))} | ${fmt(median(aug))} | ${ratio(median(aug))} | ${fmt(tfjs)} | ${ratio(tfjs)} |`);
     }

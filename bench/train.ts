@@ -5,7 +5,8 @@
  * warm-up and the median of the others is reported. Prints the machine and a Markdown table.
  *
  * Env: BENCH_BATCH (32), BENCH_STEPS (timed steps, 3), BENCH_MODELS (comma list of zoo specs),
- * BENCH_BACKENDS (comma list, default every backend name), BENCH_WORKERS (data-parallel worker
+ * (`torch:se_resnet18`, `torch:mobilenet_v3_small`: the real-size networks of tools/torchnets.py),
+ * BENCH_TOP (kernels listed per profile, 10), BENCH_BACKENDS (comma list, default every backend name), BENCH_WORKERS (data-parallel worker
  * threads on the cpu backend, comma list, default `0,auto`: this thread alone, then one worker per
  * idle core as `seprune finetune` does), BENCH_PROFILE=1 adds the kernels that
  * dominate one forward+backward step (tf.profile, wall time) per model; BENCH_PROFILE=cpu
@@ -23,6 +24,13 @@ import { buildZooModel } from '../app/model/zoo/index.js';
 import { Rng } from '../app/model/random.js';
 import { costReport } from '../app/model/accounting.js';
 import { memoryDataset, train, crossEntropy, autoWorkers } from '../app/train/index.js';
+import type { Graph } from '../app/model/ir.js';
+import { loadModel } from '../app/import/load.js';
+import { findTorchPython } from '../app/train/torch/index.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
@@ -30,7 +38,36 @@ const MODELS = (process.env.BENCH_MODELS ?? 'se-resnet-demo,se-mobilenet-demo,se
 const BACKENDS = (process.env.BENCH_BACKENDS ?? BACKEND_NAMES.join(',')).split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'cpu';
 const CPU_PROFILE = process.env.BENCH_PROFILE === 'cpu';
+const TOP = Number(process.env.BENCH_TOP ?? 10);
 const WORKERS = [...new Set((process.env.BENCH_WORKERS ?? '0,auto').split(',').map((w) => (w === 'auto' ? autoWorkers() : Number(w))))];
+
+const graphs = new Map<string, Graph>();
+
+/**
+ * The network named `spec`: a zoo spec, or `torch:<net>` for a real-size network built by
+ * tools/torchnets.py and exported with torch.onnx.export (as bench/train-engines.ts does).
+ */
+async function network(spec: string): Promise<Graph> {
+  const have = graphs.get(spec);
+  if (have) return have;
+  let g: Graph;
+  if (spec.startsWith('torch:')) {
+    const python = findTorchPython().found?.python;
+    if (!python) throw new Error(`${spec} needs a Python with torch`);
+    const dir = mkdtempSync(join(os.tmpdir(), 'seprune-bench-net-'));
+    try {
+      const onnx = join(dir, 'net.onnx');
+      const root = fileURLToPath(new URL('..', import.meta.url));
+      const r = spawnSync(python, ['-c', `import sys; sys.path.insert(0, 'tools'); import torchnets; torchnets.export_onnx(torchnets.build('${spec.slice(6)}'), '${onnx}')`], { cwd: root, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`torchnets failed: ${r.stderr}`);
+      g = (await loadModel(onnx)).project.graph;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else g = buildZooModel(spec);
+  graphs.set(spec, g);
+  return g;
+}
 
 function median(a: number[]): number {
   const s = a.slice().sort((x, y) => x - y);
@@ -46,7 +83,7 @@ function cpuSeconds(from?: NodeJS.CpuUsage): number {
 
 /** Wall and CPU seconds of each timed step (the warm-up step dropped). */
 async function stepTimes(spec: string, workers: number): Promise<{ wall: number[]; cpu: number[]; threads: number }> {
-  const g = buildZooModel(spec);
+  const g = await network(spec);
   const [h, w, c] = g.inputs[0].shape;
   const n = BATCH * (STEPS + 1);
   const rng = new Rng(1);
@@ -91,8 +128,8 @@ function timeKernels(backend: string): void {
 }
 
 /** CPU time of a forward + backward step: kernels summed by name (largest first) and the step's total. */
-function profileStepCpu(spec: string): { total: number; kernels: number; top: [string, number][] } {
-  const g = buildZooModel(spec);
+async function profileStepCpu(spec: string): Promise<{ total: number; kernels: number; top: [string, number][] }> {
+  const g = await network(spec);
   const [h, w, c] = g.inputs[0].shape;
   const p = createParams(g);
   const x = tf.randomNormal([BATCH, h, w, c]) as tf.Tensor4D;
@@ -111,12 +148,12 @@ function profileStepCpu(spec: string): { total: number; kernels: number; top: [s
   tf.dispose([x, y]);
   p.dispose();
   const rows = [...cpuByKernel.entries()].map(([k, ms]): [string, number] => [k, ms / R]).sort((a, b) => b[1] - a[1]);
-  return { total, kernels: rows.reduce((a, r) => a + r[1], 0), top: rows.slice(0, 10) };
+  return { total, kernels: rows.reduce((a, r) => a + r[1], 0), top: rows.slice(0, TOP) };
 }
 
 /** Kernel time of one forward + backward step, summed by kernel name, largest first. */
 async function profileStep(spec: string): Promise<{ total: number; top: [string, number][] }> {
-  const g = buildZooModel(spec);
+  const g = await network(spec);
   const [h, w, c] = g.inputs[0].shape;
   const p = createParams(g);
   const x = tf.randomNormal([BATCH, h, w, c]) as tf.Tensor4D;
@@ -138,7 +175,7 @@ async function profileStep(spec: string): Promise<{ total: number; top: [string,
 }
 
 console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, tfjs ${tf.version_core}, ${new Date().toISOString().slice(0, 10)}`);
-console.log(`training step (augment + forward + backward + SGD update), batch ${BATCH}, 28×28×1 random inputs, median of ${STEPS} steps after one warm-up\n`);
+console.log(`training step (augment + forward + backward + SGD update), batch ${BATCH}, random inputs, median of ${STEPS} steps after one warm-up\n`);
 // CPU time is reported beside wall time because the machines this runs on are often shared:
 // wall time then includes waiting for a core; CPU time does not (but counts every thread).
 console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -154,7 +191,7 @@ for (const name of BACKENDS) {
   // CPU profiling wraps the kernels for the whole run, so every step pays its small overhead.
   if (CPU_PROFILE) timeKernels(name);
   for (const spec of MODELS) {
-    const cost = costReport(buildZooModel(spec));
+    const cost = costReport(await network(spec));
     // Worker threads only split the work of the cpu backend (the trainer ignores them elsewhere).
     for (const workers of name === 'cpu' ? WORKERS : [0]) {
       const times = await stepTimes(spec, workers);
@@ -165,7 +202,7 @@ for (const name of BACKENDS) {
       );
     }
     if (CPU_PROFILE) {
-      const pr = profileStepCpu(spec);
+      const pr = await profileStepCpu(spec);
       profiles.push(
         `${name} ${spec}: ${pr.total.toFixed(0)} ms CPU per forward+backward, ${pr.kernels.toFixed(0)} ms of it in kernels\n` +
           pr.top.map(([k, ms]) => `  ${k.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms  ${((100 * ms) / pr.total).toFixed(1).padStart(5)}%`).join('\n'),

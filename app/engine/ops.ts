@@ -7,8 +7,9 @@ import type { ActivationFn, GateFn } from '../model/ir.js';
 import { tf } from './tf.js';
 import { fusedBatchNormAvailable, fusedBatchNormTrain } from './kernels/batchnorm.js';
 import { fastCpuKernelsActive } from './kernels/register.js';
-import { channelScale, relu, spatialMean } from './kernels/fused.js';
+import { channelScale, hardSigmoid, hardSwish, relu, spatialMean } from './kernels/fused.js';
 import { groupConv1x1 } from './kernels/group-conv.js';
+import { CONV_BIAS } from './kernels/conv-kernels.js';
 
 type Pads = [number, number, number, number];
 
@@ -65,6 +66,10 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, a: ConvAttrs, bias?:
   const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] = inKernel ? [[0, 0], [t, b], [l, r], [0, 0]] : 'valid';
   let y: tf.Tensor4D;
   if (G === 1) {
+    if (inKernel && bias && bias.rank === 1 && bias.size === outC && [x, k, bias].every((t) => t.dtype === 'float32') && tf.getKernel(CONV_BIAS, 'cpu')) {
+      // One kernel adds the bias into the conv's output (no broadcast Add and its full-size copy).
+      return tf.engine().runKernel(CONV_BIAS, { x: xp, filter: k, bias }, { strides: a.strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
     y = tf.conv2d(xp, k, a.strides, pad);
   } else if (G === inC && kin === 1) {
     // Depthwise (with channel multiplier outC / inC): [kh, kw, 1, C·m] has the memory order of
@@ -118,11 +123,11 @@ export function activation<T extends tf.Tensor>(x: T, fn: ActivationFn, alpha = 
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'hard-sigmoid':
-      return tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1) as T;
+      return hardSigmoid(x, alpha, beta);
     case 'swish':
       return tf.mul(x, tf.sigmoid(x));
     case 'hard-swish':
-      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+      return hardSwish(x);
     case 'linear':
       return tf.clone(x);
   }

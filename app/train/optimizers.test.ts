@@ -10,6 +10,7 @@ import { Rng } from '../model/random.js';
 import { tf } from '../engine/tf.js';
 import { createParams } from '../engine/params.js';
 import { createOptimizer, decayedKeys, type OptimizerOptions } from './optimizers.js';
+import { fastCpuKernelsActive, useFastCpuKernels } from '../engine/kernels/register.js';
 
 const g = buildZooModel('se-resnet-demo?width=0.25&input=8x8x1&seBias=on');
 
@@ -105,3 +106,39 @@ function check(o: OptimizerOptions, ref: Ref, tol: number): void {
 test('SGD with momentum and weight decay', () => check({ kind: 'sgd', weightDecay: 0.01, momentum: 0.9 }, sgdRef(0.9, false), 1e-5));
 test('SGD with Nesterov momentum', () => check({ kind: 'sgd', weightDecay: 0.05, momentum: 0.8, nesterov: true }, sgdRef(0.8, true), 1e-5));
 test('AdamW with decoupled weight decay', () => check({ kind: 'adamw', weightDecay: 0.1 }, adamwRef, 1e-5));
+
+test('the fused cpu update kernels give bit-identical weights and slots to the tfjs op sequence', () => {
+  const opts: OptimizerOptions[] = [
+    { kind: 'sgd', weightDecay: 0.01, momentum: 0.9 },
+    { kind: 'sgd', weightDecay: 0.05, momentum: 0.8, nesterov: true },
+    { kind: 'adamw', weightDecay: 0.1 },
+    { kind: 'adamw', weightDecay: 0 },
+  ];
+  for (const o of opts) {
+    const runSteps = (fast: boolean) => {
+      const was = fastCpuKernelsActive();
+      useFastCpuKernels(fast);
+      try {
+        const rng = new Rng(7);
+        const p = createParams(g);
+        const opt = createOptimizer(g, p, o);
+        for (let s = 0; s < 3; s++) {
+          const grads = new Map([...p.trainable].map(([k, v]) => [k, tf.tensor(rng.normalArray(v.size, 1), v.shape)]));
+          opt.step(grads, [0.1, 0.05, 0.02][s]);
+          tf.dispose([...grads.values()]);
+        }
+        const out = new Map([...p.trainable].map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
+        for (const [k, v] of opt.exportState().slots) out.set(`slot ${k}`, Float32Array.from(v));
+        opt.dispose();
+        p.dispose();
+        return out;
+      } finally {
+        useFastCpuKernels(was);
+      }
+    };
+    const fast = runSteps(true);
+    const ref = runSteps(false);
+    assert.equal(fast.size, ref.size);
+    for (const [k, v] of ref) assert.deepEqual(fast.get(k), v, `${o.kind}${o.nesterov ? ' nesterov' : ''} wd ${o.weightDecay}: ${k}`);
+  }
+});

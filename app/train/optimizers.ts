@@ -9,6 +9,7 @@ import type { Graph } from '../model/ir.js';
 import { nodeWeights } from '../model/ir.js';
 import { tf } from '../engine/tf.js';
 import type { ParamStore } from '../engine/params.js';
+import { ADAMW_STEP, SGD_STEP } from '../engine/kernels/optim.js';
 
 import type { OptimizerKind } from './defaults.js';
 export type { OptimizerKind } from './defaults.js';
@@ -61,6 +62,50 @@ export interface Optimizer {
   dispose(): void;
 }
 
+const fusedKernel = (name: string, ...ts: tf.Tensor[]) => ts.every((x) => x.dtype === 'float32') && tf.getKernel(name, tf.getBackend()) !== undefined;
+const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor[];
+
+/**
+ * PyTorch's SGD step for one weight: [v', buf'] (buf' undefined without momentum). One kernel
+ * where the backend has it (cpu: kernels/optim.ts, bit-identical to the ops), else tfjs ops.
+ */
+export function sgdUpdate(v: tf.Tensor, g: tf.Tensor, buf: tf.Tensor | undefined, lr: number, wd: number, mom: number, nesterov: boolean): [tf.Tensor, tf.Tensor | undefined] {
+  if (buf && mom > 0 && fusedKernel(SGD_STEP, v, g, buf)) {
+    const [nv, nb] = runKernel(SGD_STEP, { v, g, buf }, { lr, wd, mom, nesterov });
+    return [nv, nb];
+  }
+  let d: tf.Tensor = wd > 0 ? tf.add(g, tf.mul(v, wd)) : g;
+  let nb: tf.Tensor | undefined;
+  if (buf && mom > 0) {
+    // PyTorch: buf = g on the first step, then buf = μ·buf + g (no dampening); zeros make both one rule.
+    nb = tf.add(tf.mul(buf, mom), d);
+    d = nesterov ? tf.add(d, tf.mul(nb, mom)) : nb;
+  }
+  return [tf.sub(v, tf.mul(d, lr)), nb];
+}
+
+/** AdamW's step (decoupled decay) for one weight at step t: [v', m', s']; one kernel where the backend has it. */
+export function adamWUpdate(
+  v: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  s: tf.Tensor,
+  o: { lr: number; wd: number; b1: number; b2: number; eps: number; t: number },
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const { lr, wd, b1, b2, eps, t } = o;
+  if (fusedKernel(ADAMW_STEP, v, g, m, s)) {
+    const [nv, nm, ns] = runKernel(ADAMW_STEP, { v, g, m, s }, { lr, wd, b1, b2, eps, c1: 1 - b1 ** t, c2: 1 - b2 ** t });
+    return [nv, nm, ns];
+  }
+  const nm = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+  const ns = tf.add(tf.mul(s, b2), tf.mul(tf.square(g), 1 - b2));
+  const mhat = tf.div(nm, 1 - b1 ** t);
+  const denom = tf.add(tf.sqrt(tf.div(ns, 1 - b2 ** t)), eps);
+  // Decoupled decay: w ← w − lr·wd·w, then the Adam step.
+  const decayed = wd > 0 ? tf.mul(v, 1 - lr * wd) : v;
+  return [tf.sub(decayed, tf.mul(tf.div(mhat, denom), lr)), nm, ns];
+}
+
 class SlotOptimizer implements Optimizer {
   readonly kind: OptimizerKind;
   private t = 0;
@@ -103,30 +148,19 @@ class SlotOptimizer implements Optimizer {
         const wd = this.decay.has(key) ? this.o.weightDecay : 0;
         if (this.o.kind === 'sgd') {
           const mom = this.o.momentum ?? 0.9;
-          let d: tf.Tensor = wd > 0 ? tf.add(g, tf.mul(v, wd)) : g;
-          if (mom > 0) {
-            const buf = this.slot('momentum', key);
-            // PyTorch: buf = g on the first step, then buf = μ·buf + g (no dampening); zeros make both one rule.
-            const nb = tf.add(tf.mul(buf, mom), d);
-            buf.assign(nb);
-            d = this.o.nesterov ? tf.add(d, tf.mul(nb, mom)) : nb;
-          }
-          v.assign(tf.sub(v, tf.mul(d, lr)));
+          const buf = mom > 0 ? this.slot('momentum', key) : undefined;
+          const [nv, nb] = sgdUpdate(v, g, buf, lr, wd, mom, this.o.nesterov === true);
+          if (buf && nb) buf.assign(nb);
+          v.assign(nv);
         } else {
           const b1 = this.o.beta1 ?? 0.9;
           const b2 = this.o.beta2 ?? 0.999;
-          const eps = this.o.epsilon ?? 1e-8;
           const m = this.slot('m', key);
           const s = this.slot('v', key);
-          const nm = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-          const ns = tf.add(tf.mul(s, b2), tf.mul(tf.square(g), 1 - b2));
+          const [nv, nm, ns] = adamWUpdate(v, g, m, s, { lr, wd, b1, b2, eps: this.o.epsilon ?? 1e-8, t });
           m.assign(nm);
           s.assign(ns);
-          const mhat = tf.div(nm, 1 - b1 ** t);
-          const denom = tf.add(tf.sqrt(tf.div(ns, 1 - b2 ** t)), eps);
-          // Decoupled decay: w ← w − lr·wd·w, then the Adam step.
-          const decayed = wd > 0 ? tf.mul(v, 1 - lr * wd) : v;
-          v.assign(tf.sub(decayed, tf.mul(tf.div(mhat, denom), lr)));
+          v.assign(nv);
         }
       }
     });

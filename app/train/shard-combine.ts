@@ -17,6 +17,27 @@ export function snapshot(params: ParamStore): Record<string, Float32Array> {
 }
 
 function weighted(own: tf.Tensor, ownShare: number, others: Float32Array[], shares: number[]): tf.Tensor {
+  if (tf.getBackend() === 'cpu' && own.dtype === 'float32') {
+    // One pass instead of two full-size ops per shard, rounded to float32 where those ops store.
+    const f = Math.fround;
+    const a = own.dataSync() as Float32Array;
+    const out = new Float32Array(a.length);
+    const s0 = f(ownShare);
+    if (others.length === 1) {
+      // The usual case (one worker): one pass.
+      const o = others[0];
+      const s1 = f(shares[0]);
+      for (let i = 0; i < a.length; i++) out[i] = f(a[i] * s0) + f(o[i] * s1);
+    } else {
+      for (let i = 0; i < a.length; i++) out[i] = a[i] * s0;
+      for (let k = 0; k < others.length; k++) {
+        const o = others[k];
+        const s = f(shares[k]);
+        for (let i = 0; i < out.length; i++) out[i] = out[i] + f(o[i] * s);
+      }
+    }
+    return tf.tensor(out, own.shape, 'float32');
+  }
   return tf.tidy(() => others.reduce((acc, a, i) => tf.add(acc, tf.mul(tf.tensor(a, own.shape), shares[i])), tf.mul(own, ownShare)));
 }
 

@@ -64,6 +64,46 @@ function convInfo(a: tf.NamedAttrMap, inShape: Shape4, filterShape: Shape4, dila
   );
 }
 
+/**
+ * `SePruneConv2DBias`: Conv2D (same attributes) plus a per-channel bias, added in place to the
+ * product's fresh output, instead of a broadcast Add with its own full-size output. Its gradient
+ * (convBiasGradConfig) is the two conv gradient kernels and the bias's sum of dy.
+ */
+export const CONV_BIAS = 'SePruneConv2DBias';
+
+export const convBiasKernels: Record<string, FastKernel> = {
+  [CONV_BIAS]: ({ inputs, attrs = {} }, backend) => {
+    const { x, filter, bias } = inputs;
+    if (!x || !filter || !bias) return null;
+    const xv = values(backend, x);
+    const wv = values(backend, filter);
+    const bv = values(backend, bias);
+    const C = filter.shape[3];
+    if (!xv || !wv || !bv || bv.length !== C || !isOne(attrs.dilations)) return null;
+    const info = convInfo(attrs, x.shape as Shape4, filter.shape as Shape4, 1, false);
+    const g = geometry(info);
+    if (!g) return null;
+    const y = conv2dForward(g, xv, wv);
+    for (let o = 0; o < y.length; o += C) for (let c = 0; c < C; c++) y[o + c] += bv[c];
+    return backend.makeTensorInfo(info.outShape, 'float32', y);
+  },
+};
+
+export const convBiasGradConfig: tf.GradConfig = {
+  kernelName: CONV_BIAS,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved;
+    const d = dy as tf.Tensor4D;
+    const a = { strides: attrs.strides, pad: attrs.pad, dataFormat: attrs.dataFormat, dimRoundingMode: attrs.dimRoundingMode };
+    return {
+      x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: d, filter }, { ...a, inputShape: x.shape }) as tf.Tensor,
+      filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: d }, { ...a, filterShape: filter.shape }) as tf.Tensor,
+      bias: () => tf.sum(d, [0, 1, 2]),
+    };
+  },
+};
+
 /** The convolution kernels by tfjs kernel name; each returns null for a case it leaves to tfjs. */
 export const convKernels: Record<string, FastKernel> = {
   Conv2D: ({ inputs, attrs = {} }, backend) => {

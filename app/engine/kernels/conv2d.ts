@@ -24,8 +24,38 @@ function pixels(g: ConvGeometry): number {
   return g.batch * g.outH * g.outW;
 }
 
+/**
+ * Kernel taps that fall in the padding for every output pixel multiply only zeros: on a small
+ * image (a 3×3 conv with padding 1 on 1×1 pixels, ResNet's last stage on a 32×32 input) most of
+ * the patch matrix is zeros. The taps some output reaches are the range kh0 … kh1 (and kw0 … kw1);
+ * the conv over just those, with the padding reduced by kh0 (kw0), is the same conv. Null when
+ * every tap is reached.
+ */
+export function trimTaps(g: ConvGeometry): { g: ConvGeometry; kh0: number; kw0: number } | null {
+  const kh0 = Math.max(0, g.padTop - (g.outH - 1) * g.strideH);
+  const kh1 = Math.min(g.kH - 1, g.inH + g.padTop - 1);
+  const kw0 = Math.max(0, g.padLeft - (g.outW - 1) * g.strideW);
+  const kw1 = Math.min(g.kW - 1, g.inW + g.padLeft - 1);
+  if (kh0 === 0 && kw0 === 0 && kh1 === g.kH - 1 && kw1 === g.kW - 1) return null;
+  if (kh1 < kh0 || kw1 < kw0) return null; // no tap reaches the image: leave it to the plain path
+  return { g: { ...g, kH: kh1 - kh0 + 1, kW: kw1 - kw0 + 1, padTop: g.padTop - kh0, padLeft: g.padLeft - kw0 }, kh0, kw0 };
+}
+
+/** The taps [kh0, kh0 + t.kH) × [kw0, kw0 + t.kW) of the filter w [kH, kW, inC, outC]. */
+function filterTaps(g: ConvGeometry, t: ConvGeometry, kh0: number, kw0: number, w: Float32Array): Float32Array {
+  const tap = g.inC * g.outC;
+  const out = new Float32Array(t.kH * t.kW * tap);
+  for (let kh = 0; kh < t.kH; kh++) {
+    const src = ((kh0 + kh) * g.kW + kw0) * tap;
+    out.set(w.subarray(src, src + t.kW * tap), kh * t.kW * tap);
+  }
+  return out;
+}
+
 /** Forward convolution: x [n, inH, inW, inC], w [kH, kW, inC, outC] → y [n, outH, outW, outC]. */
 export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) return conv2dForward(trim.g, x, filterTaps(g, trim.g, trim.kh0, trim.kw0, w));
   const viaWasm = withWasm((W) => forwardWasm(W, g, x, w));
   if (viaWasm) return viaWasm;
   const P = pixels(g);
@@ -48,6 +78,8 @@ export function conv2dForward(g: ConvGeometry, x: Float32Array, w: Float32Array)
 
 /** Gradient with respect to the input: dy [n, outH, outW, outC], w → dx [n, inH, inW, inC]. */
 export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) return conv2dBackpropInput(trim.g, dy, filterTaps(g, trim.g, trim.kh0, trim.kw0, w));
   const viaWasm = withWasm((W) => backpropInputWasm(W, g, dy, w));
   if (viaWasm) return viaWasm;
   const P = pixels(g);
@@ -70,6 +102,16 @@ export function conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, w: Float3
 
 /** Gradient with respect to the filter: x, dy → dw [kH, kW, inC, outC]. */
 export function conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const trim = trimTaps(g);
+  if (trim) {
+    // The taps no output reaches get zero gradient.
+    const t = trim.g;
+    const part = conv2dBackpropFilter(t, x, dy);
+    const tap = g.inC * g.outC;
+    const dw = new Float32Array(g.kH * g.kW * tap);
+    for (let kh = 0; kh < t.kH; kh++) dw.set(part.subarray(kh * t.kW * tap, (kh + 1) * t.kW * tap), ((trim.kh0 + kh) * g.kW + trim.kw0) * tap);
+    return dw;
+  }
   const viaWasm = withWasm((W) => backpropFilterWasm(W, g, x, dy));
   if (viaWasm) return viaWasm;
   const P = pixels(g);
@@ -184,7 +226,156 @@ function copyRowsOut(src: Float32Array, off: number, ld: number, rows: number, c
   for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), dstOff + r * cols);
 }
 
+
+/**
+ * Output pixels grouped by the taps that reach the image: a pixel on the border of a small image
+ * has some taps in the padding (a 3×3 conv with padding 1 on 2×2 pixels: 4 of 9 taps for
+ * every pixel; on 8×8: 84 % over the image). Each class is the pixels (indices p over
+ * (n, oh, ow)) whose taps are rows khA … khB and columns kwA … kwB; its products leave the other
+ * taps out instead of multiplying zeros. Null when every pixel reaches every tap.
+ */
+export interface TapClass {
+  khA: number;
+  khB: number;
+  kwA: number;
+  kwB: number;
+  pixels: Int32Array;
+}
+
+const classCache = new Map<string, TapClass[] | null>();
+
+/** tapClasses, remembered per geometry (a training step asks for the same few every time). */
+export function tapClasses(g: ConvGeometry): TapClass[] | null {
+  const key = [g.batch, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(',');
+  if (classCache.has(key)) return classCache.get(key)!;
+  const c = computeTapClasses(g);
+  if (classCache.size > 256) classCache.clear();
+  classCache.set(key, c);
+  return c;
+}
+
+function computeTapClasses(g: ConvGeometry): TapClass[] | null {
+  const range = (o: number, stride: number, pad: number, k: number, size: number): [number, number] => [Math.max(0, pad - o * stride), Math.min(k - 1, size + pad - 1 - o * stride)];
+  const groups = (count: number, stride: number, pad: number, k: number, size: number) => {
+    const by = new Map<string, { r: [number, number]; at: number[] }>();
+    for (let o = 0; o < count; o++) {
+      const r = range(o, stride, pad, k, size);
+      const key = `${r[0]},${r[1]}`;
+      const e = by.get(key);
+      if (e) e.at.push(o);
+      else by.set(key, { r, at: [o] });
+    }
+    return [...by.values()];
+  };
+  const rows = groups(g.outH, g.strideH, g.padTop, g.kH, g.inH);
+  const cols = groups(g.outW, g.strideW, g.padLeft, g.kW, g.inW);
+  const full = (e: { r: [number, number] }, k: number) => e.r[0] === 0 && e.r[1] === k - 1;
+  if (rows.every((e) => full(e, g.kH)) && cols.every((e) => full(e, g.kW))) return null;
+  if ([...rows, ...cols].some((e) => e.r[1] < e.r[0])) return null;
+  const out: TapClass[] = [];
+  for (const r of rows) {
+    for (const c of cols) {
+      const pixels = new Int32Array(g.batch * r.at.length * c.at.length);
+      let i = 0;
+      for (let n = 0; n < g.batch; n++) for (const oh of r.at) for (const ow of c.at) pixels[i++] = (n * g.outH + oh) * g.outW + ow;
+      out.push({ khA: r.r[0], khB: r.r[1], kwA: c.r[0], kwB: c.r[1], pixels });
+    }
+  }
+  return out;
+}
+
+/** Byte address, in the padded image at `imageOff`, of tap (khA, kwA) of each pixel of `cl` from t0 on, into `table`. */
+function classTable(g: ConvGeometry, cl: TapClass, imageOff: number, Hp: number, Wp: number, t0: number, count: number, table: Int32Array): void {
+  const hw = g.outH * g.outW;
+  for (let i = 0; i < count; i++) {
+    const p = cl.pixels[t0 + i];
+    const n = Math.floor(p / hw);
+    const oh = Math.floor((p % hw) / g.outW);
+    const ow = p % g.outW;
+    table[i] = (imageOff + ((n * Hp + oh * g.strideH + cl.khA) * Wp + ow * g.strideW + cl.kwA) * g.inC) * 4;
+  }
+}
+
+/** forwardWasm for convs with tap classes: per class, patch rows and filter rows of its taps only. */
+function forwardByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array, classes: TapClass[]): Float32Array {
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
+  const y = new Float32Array(pixels(g) * N);
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, K * Np, K * Np, T * K, T * Np]);
+  const [xOff, tOff, wOff, wcOff, colsOff, outOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  padIn(g, x, F, xOff, Hp, Wp);
+  F.fill(0, wOff, wOff + K * Np);
+  copyRowsIn(w, 0, K, N, F, wOff, Np);
+  for (const cl of classes) {
+    const segs = cl.khB - cl.khA + 1;
+    const len = (cl.kwB - cl.kwA + 1) * g.inC;
+    const Kc = segs * len;
+    // The class's filter: the rows of its taps, in patch order.
+    for (let s = 0; s < segs; s++) {
+      const wRow = ((cl.khA + s) * g.kW + cl.kwA) * g.inC;
+      F.copyWithin(wcOff + s * len * Np, wOff + wRow * Np, wOff + (wRow + len) * Np);
+    }
+    for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
+      const count = Math.min(T, cl.pixels.length - t0);
+      classTable(g, cl, xOff, Hp, Wp, t0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, Kc * 4, len, segs, Wp * g.inC * 4);
+      W.gemm(count, Np, Kc, colsOff * 4, Kc * 4, 4, wcOff * 4, Np * 4, outOff * 4, Np * 4, 0);
+      for (let i = 0; i < count; i++) {
+        const src = outOff + i * Np;
+        const dst = cl.pixels[t0 + i] * N;
+        for (let j = 0; j < N; j++) y[dst + j] = F[src + j];
+      }
+    }
+  }
+  return y;
+}
+
+/** backpropFilterWasm for convs with tap classes: each class's product, added into the filter rows of its taps. */
+function backpropFilterByClass(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array, classes: TapClass[]): Float32Array {
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  const Np = pad8(N);
+  const T = tileSize(g);
+  const [Hp, Wp] = paddedSize(g);
+  const { F, at } = layout(W, [g.batch * Hp * Wp * g.inC, T, T * K, T * Np, K * Np, K * Np]);
+  const [xOff, tOff, colsOff, dyOff, dwOff, dcOff] = at;
+  const table = new Int32Array(F.buffer, tOff * 4, T);
+  padIn(g, x, F, xOff, Hp, Wp);
+  F.fill(0, dyOff, dwOff + K * Np);
+  for (const cl of classes) {
+    const segs = cl.khB - cl.khA + 1;
+    const len = (cl.kwB - cl.kwA + 1) * g.inC;
+    const Kc = segs * len;
+    F.fill(0, dcOff, dcOff + Kc * Np);
+    for (let t0 = 0; t0 < cl.pixels.length; t0 += T) {
+      const count = Math.min(T, cl.pixels.length - t0);
+      classTable(g, cl, xOff, Hp, Wp, t0, count, table);
+      W.gather(tOff * 4, count, colsOff * 4, Kc * 4, len, segs, Wp * g.inC * 4);
+      for (let i = 0; i < count; i++) {
+        const src = cl.pixels[t0 + i] * N;
+        const dst = dyOff + i * Np;
+        for (let j = 0; j < N; j++) F[dst + j] = dy[src + j];
+      }
+      W.gemm(Kc, Np, count, colsOff * 4, 4, Kc * 4, dyOff * 4, Np * 4, dcOff * 4, Np * 4, 1);
+    }
+    for (let s = 0; s < segs; s++) {
+      const dst = dwOff + ((cl.khA + s) * g.kW + cl.kwA) * g.inC * Np;
+      const src = dcOff + s * len * Np;
+      for (let i = 0; i < len * Np; i++) F[dst + i] += F[src + i];
+    }
+  }
+  const dw = new Float32Array(K * N);
+  copyRowsOut(F, dwOff, Np, K, N, dw, 0);
+  return dw;
+}
+
 function forwardWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const classes = isPointwise(g) ? null : tapClasses(g);
+  if (classes) return forwardByClass(W, g, x, w, classes);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
@@ -282,6 +473,8 @@ function backpropInputWasm(W: WasmKernels, g: ConvGeometry, dy: Float32Array, w:
 }
 
 function backpropFilterWasm(W: WasmKernels, g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const classes = isPointwise(g) ? null : tapClasses(g);
+  if (classes) return backpropFilterByClass(W, g, x, dy, classes);
   const P = pixels(g);
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;

@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.js';
 import { activation, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
-import { CHANNEL_SCALE, RELU, SPATIAL_MEAN, channelScale, relu, spatialMean } from './fused.js';
+import { CHANNEL_SCALE, HARD_SIGMOID, HARD_SWISH, RELU, SPATIAL_MEAN, channelScale, relu, reluBackward, reluForward, spatialMean } from './fused.js';
 import { fastCpuKernelsActive, useFastCpuKernels } from './register.js';
+import { CONV_BIAS } from './conv-kernels.js';
 import { Rng } from '../../model/random.js';
 
 // These tests are about the fast kernels: on even where SEPRUNE_CPU_KERNELS=tfjs kept tfjs' own.
@@ -107,5 +108,57 @@ test('convolutions with padding in the fast kernels equal padded-input convoluti
     const sx = c.x.reduce((a, b) => a * b, 1);
     const sk = c.k.reduce((a, b) => a * b, 1);
     both((x, k) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a), () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k)], `conv ${JSON.stringify(c)}`, 1e-4);
+    // With a bias: one SePruneConv2DBias kernel on cpu (plain convs), gradients for x, kernel and bias.
+    const co = c.k[3];
+    both(
+      (x, k, b) => conv2d(x as tf.Tensor4D, k as tf.Tensor4D, c.a, b),
+      () => [tf.tensor(rng.normalArray(sx, 1), c.x), tf.tensor(rng.normalArray(sk, 1), c.k), tf.tensor(rng.normalArray(co, 1), [co])],
+      `conv + bias ${JSON.stringify(c)}`,
+      1e-4,
+    );
   }
+});
+
+test('a plain conv with a bias runs as one conv + bias kernel', async () => {
+  const x = tf.randomNormal([2, 5, 5, 3]) as tf.Tensor4D;
+  const k = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+  const b = tf.randomNormal([4]);
+  const prof = await tf.profile(() => conv2d(x, k, { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 }, b));
+  assert.ok(prof.kernels.some((e) => e.name === CONV_BIAS), 'SePruneConv2DBias ran');
+  assert.ok(!prof.kernels.some((e) => e.name === 'Add'), 'no separate Add');
+  tf.dispose([x, k, b, prof.result as tf.Tensor]);
+});
+
+test('hard-swish and hard-sigmoid kernels equal the tfjs ops bit for bit, values and gradients', async () => {
+  const rng = new Rng(41);
+  // Values at the kinks (−3, 3, 0 and the clip bounds of α·x + β) and NaN besides random ones.
+  const make = (shape: number[]) => () => {
+    const v = rng.normalArray(shape.reduce((a, b) => a * b, 1), 3);
+    const special = [-3, 3, 0, -0, 6, -6, NaN, 2.9999998, -3.0000002, 3.0000002];
+    for (let i = 0; i < v.length; i += 3) v[i] = special[(i / 3) % special.length];
+    return [tf.tensor(v, shape)];
+  };
+  for (const shape of shapes) {
+    both((x) => activation(x, 'hard-swish'), make(shape), `hard-swish ${shape}`, 0);
+    both((x) => activation(x, 'hard-sigmoid'), make(shape), `hard-sigmoid ${shape}`, 0);
+    both((x) => activation(x, 'hard-sigmoid', 0.2, 0.5), make(shape), `hard-sigmoid 0.2/0.5 ${shape}`, 0);
+  }
+  const x = tf.randomNormal([2, 3, 3, 4]);
+  const prof = await tf.profile(() => [activation(x, 'hard-swish'), activation(x, 'hard-sigmoid')]);
+  for (const name of [HARD_SWISH, HARD_SIGMOID]) assert.ok(prof.kernels.some((k) => k.name === name), name);
+  tf.dispose([x, ...(prof.result as tf.Tensor[])]);
+});
+
+test('ReLU on the float bits: signed NaNs, zeros, infinities and denormals as tfjs', () => {
+  const bits = new Int32Array([0, 0x80000000 | 0, 0x7fc00000, 0xffc00000 | 0, 0x7f800000, 0xff800000 | 0, 1, 0x80000001 | 0, 0x3f800000, 0xbf800000 | 0, 0x7f800001, 0xff800001 | 0]);
+  const x = new Float32Array(bits.buffer);
+  const y = reluForward(x);
+  const dy = Float32Array.from(x, (_, i) => i + 1);
+  const dx = reluBackward(dy, y);
+  x.forEach((v, i) => {
+    const want = v < 0 ? 0 : v; // tfjs-backend-cpu's Relu (NaN stays NaN)
+    assert.ok(Object.is(y[i], want) || (y[i] === 0 && want === 0), `relu(${v}) = ${y[i]}`);
+    const g = y[i] > 0 ? dy[i] : y[i] !== y[i] ? NaN : 0; // Step-based gradient
+    assert.ok(Object.is(dx[i], g) || (dx[i] === 0 && g === 0), `relu'(${v}) = ${dx[i]}`);
+  });
 });

@@ -9,6 +9,8 @@ import { tf } from '../tf.js';
 import { FAST_KERNEL_NAMES, fastCpuKernel, fastCpuKernelsActive, originalCpuKernel, useFastCpuKernels } from './register.js';
 import { Rng } from '../../model/random.js';
 import { useWasmKernels, wasmKernels } from './wasm/module.js';
+import { tapClasses, trimTaps } from './conv2d.js';
+import { geometry } from './conv-kernels.js';
 
 type FastKernelName = string;
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -94,6 +96,38 @@ for (const wasm of [true, false]) test(`conv2d forward and both gradients equal 
   useWasmKernels(was);
 });
 
+for (const wasm of [true, false]) test(`conv2d on images smaller than the kernel (taps only padding reaches are skipped) equals tfjs-cpu (${wasm ? 'wasm SIMD' : 'JS'} product)`, () => {
+  const was = useWasmKernels(wasm);
+  const rng = new Rng(8);
+  let trimmed = 0;
+  for (let t = 0; t < 40; t++) {
+    const k = [3, 5][t % 2];
+    const stride = 1 + ((t >> 1) % 2);
+    const h = 1 + Math.floor(rng.next() * 3);
+    const w = 1 + Math.floor(rng.next() * 3);
+    const [n, ci, co] = [1 + Math.floor(rng.next() * 3), 1 + Math.floor(rng.next() * 20), 1 + Math.floor(rng.next() * 20)];
+    const p = () => Math.floor(rng.next() * k);
+    const pad: Pad = t % 5 === 0 ? 'same' : [[0, 0], [p(), p()], [p(), p()], [0, 0]];
+    const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], [k, k, ci, co], [stride, stride], 1, pad);
+    if (info.outHeight < 1 || info.outWidth < 1) continue;
+    if (trimTaps(geometry(info)!)) trimmed++;
+    const x = tensor(rng, [n, h, w, ci]);
+    const filter = tensor(rng, [k, k, ci, co]);
+    const what = JSON.stringify({ k, stride, n, h, w, ci, co, pad });
+    const base = { strides: [stride, stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
+    const fwd = runBoth('Conv2D', { x, filter }, { ...base, dilations: [1, 1] });
+    assertClose('Conv2D', fwd.fast, fwd.ref, what);
+    const dy = tensor(rng, fwd.shape);
+    const bi = runBoth('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
+    assertClose('Conv2DBackpropInput', bi.fast, bi.ref, what);
+    const bf = runBoth('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
+    assertClose('Conv2DBackpropFilter', bf.fast, bf.ref, what);
+    tf.dispose([x, filter, dy]);
+  }
+  assert.ok(trimmed >= 20, `${trimmed} of the cases skip taps`);
+  useWasmKernels(was);
+});
+
 for (const wasm of [true, false]) test(`depthwise conv forward and both gradients equal tfjs-cpu on random shapes (${wasm ? 'wasm SIMD' : 'JS'} loops)`, () => {
   const was = useWasmKernels(wasm);
   const rng = new Rng(11);
@@ -156,4 +190,36 @@ test('tf.grad of a conv + depthwise layer is the same with fast and tfjs kernels
   }
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc, fastCpuKernel('Conv2DBackpropFilter'));
   tf.dispose([x, w1, w2, w3]);
+});
+
+test('tap classes cover every output pixel once, each with exactly the taps that reach the image', () => {
+  const rng = new Rng(9);
+  for (let t = 0; t < 30; t++) {
+    const k = [3, 5, 7][t % 3];
+    const s = 1 + (t % 2);
+    const [inH, inW] = [1 + Math.floor(rng.next() * 9), 1 + Math.floor(rng.next() * 9)];
+    const [padTop, padLeft] = [Math.floor(rng.next() * k), Math.floor(rng.next() * k)];
+    const outH = Math.floor((inH + padTop + Math.floor(rng.next() * k) - k) / s) + 1;
+    const outW = Math.floor((inW + padLeft + Math.floor(rng.next() * k) - k) / s) + 1;
+    if (outH < 1 || outW < 1) continue;
+    const g = { batch: 2, inH, inW, inC: 3, outH, outW, outC: 4, kH: k, kW: k, strideH: s, strideW: s, padTop, padLeft };
+    const classes = tapClasses(g);
+    const seen = new Int32Array(2 * outH * outW);
+    for (const cl of classes ?? []) {
+      for (const p of cl.pixels) {
+        seen[p]++;
+        const oh = Math.floor((p % (outH * outW)) / outW);
+        const ow = p % outW;
+        for (let kh = 0; kh < k; kh++) {
+          const inside = oh * s - padTop + kh >= 0 && oh * s - padTop + kh < inH;
+          assert.equal(kh >= cl.khA && kh <= cl.khB, inside, `${JSON.stringify(g)} pixel ${p} row tap ${kh}`);
+        }
+        for (let kw = 0; kw < k; kw++) {
+          const inside = ow * s - padLeft + kw >= 0 && ow * s - padLeft + kw < inW;
+          assert.equal(kw >= cl.kwA && kw <= cl.kwB, inside, `${JSON.stringify(g)} pixel ${p} column tap ${kw}`);
+        }
+      }
+    }
+    if (classes) assert.ok(seen.every((v) => v === 1), `${JSON.stringify(g)}: every pixel in one class`);
+  }
 });

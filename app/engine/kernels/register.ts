@@ -1,6 +1,6 @@
 /**
  * Replaces tfjs-backend-cpu kernels with the faster ones of this folder: convolutions (plain and
- * depthwise, forward and both gradients; conv-kernels.ts) and the broadcasting element-wise,
+ * depthwise, forward and both gradients; conv-kernels.ts), BatchMatMul (matmul.ts) and the broadcasting element-wise,
  * reduction and slicing ops a training step spends its time in next (tensor-kernels.ts).
  * Importing this module registers them (app/engine/tf.ts imports it right after the cpu
  * backend); the environment variable SEPRUNE_CPU_KERNELS=tfjs keeps tfjs' own kernels (for
@@ -9,23 +9,26 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { convKernels, type FastKernel } from './conv-kernels.js';
+import { convBiasGradConfig, convBiasKernels, convKernels, type FastKernel } from './conv-kernels.js';
 import { tensorKernels } from './tensor-kernels.js';
 import { batchNormGradConfig, batchNormKernels } from './batchnorm.js';
 import { fusedGradConfigs, fusedKernels } from './fused.js';
 import { groupConvGradConfig, groupConvKernels } from './group-conv.js';
+import { optimKernels } from './optim.js';
+import { matMulKernels } from './matmul.js';
 
-const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels };
+const fast: Record<string, FastKernel> = { ...convKernels, ...tensorKernels, ...matMulKernels };
 
 /** The kernel names this module replaces on the cpu backend. */
 export const FAST_KERNEL_NAMES: readonly string[] = Object.keys(fast);
 
 /**
  * Kernels tfjs does not have (fused training batch norm, batchnorm.ts; ReLU and the SE steps,
- * fused.ts; grouped 1×1 convolution, group-conv.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
+ * fused.ts; grouped 1×1 convolution, group-conv.ts; the optimiser updates, optim.ts; conv + bias,
+ * conv-kernels.ts): registered on 'cpu' with the replacements, absent otherwise, and ops.ts uses them
  * only when they are registered for the active backend.
  */
-const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels };
+const added: Record<string, FastKernel> = { ...batchNormKernels, ...fusedKernels, ...groupConvKernels, ...optimKernels, ...convBiasKernels };
 
 /** The names of the kernels this module adds to the cpu backend. */
 export const ADDED_KERNEL_NAMES: readonly string[] = Object.keys(added);
@@ -39,7 +42,7 @@ function addedKernel(name: string, kernel: FastKernel): tf.KernelFunc {
 }
 
 const addedKernels = new Map(Object.entries(added).map(([name, k]) => [name, addedKernel(name, k)]));
-for (const config of [batchNormGradConfig, ...fusedGradConfigs, groupConvGradConfig]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+for (const config of [batchNormGradConfig, ...fusedGradConfigs, groupConvGradConfig, convBiasGradConfig]) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
 
 const originals = new Map<string, tf.KernelFunc>();
 

@@ -130,3 +130,23 @@ test('AvgPoolGrad equals tfjs-cpu', () => {
     tf.dispose([input, y, dy]);
   }
 });
+
+test('MaxPool and MaxPoolGrad equal tfjs-cpu (ties, padding, −∞ windows)', () => {
+  const rng = new Rng(26);
+  for (let t = 0; t < 30; t++) {
+    const k = 1 + Math.floor(rng.next() * 3);
+    const s = 1 + Math.floor(rng.next() * 2);
+    const shape = [dim(rng, 3), k + Math.floor(rng.next() * 7), k + Math.floor(rng.next() * 7), dim(rng, 17)];
+    const pad = t % 3 === 0 ? 'valid' : t % 3 === 1 ? 'same' : Math.floor(rng.next() * k);
+    const v = rng.normalArray(shape.reduce((a, b) => a * b, 1), 1);
+    // Ties (rounded values) and −∞ padding as ops.pool writes it.
+    for (let i = 0; i < v.length; i++) v[i] = t % 2 ? Math.round(v[i]) : rng.next() < 0.2 ? -Infinity : v[i];
+    const x = tf.tensor4d(v, shape as [number, number, number, number], 'float32');
+    const attrs = { filterSize: [k, k], strides: [s, s], pad };
+    compare('MaxPool', { x }, attrs, `${JSON.stringify(shape)} k${k} s${s} ${pad}`);
+    const y = tf.maxPool(x, k, s, pad as 'valid');
+    const dy = rand(rng, y.shape);
+    compare('MaxPoolGrad', { dy, input: x, output: y }, attrs, `${JSON.stringify(shape)} k${k} s${s} ${pad}`);
+    tf.dispose([x, y, dy]);
+  }
+});

@@ -3,13 +3,28 @@
  * training step once the convolutions are fast: broadcasting Multiply / Add / Sub / RealDiv
  * (batch norm, SE gates and their gradients), Sum / Mean over any axes (broadcast gradients,
  * batch statistics), PadV2 and Slice (its gradient), SplitV, Transpose (channel shuffle), Relu
- * and Step (its gradient), AvgPoolGrad. float32 only; anything else, and a contiguous slice
+ * and Step (its gradient), AvgPoolGrad, MaxPool and MaxPoolGrad (tfjs' own walks a TensorBuffer
+ * per element: half of a real-size SE-ResNet-18 step). float32 only; anything else, and a contiguous slice
  * (tfjs returns a view for free), goes back to the original kernel (null).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { geometry, values, type FastKernel } from './conv-kernels.js';
 import { binary, broadcastShape, pad, slice, sumAxes, transpose, type BinaryOp } from './strided.js';
-import { avgPoolBackprop } from './pool.js';
+import { avgPoolBackprop, maxPoolBackprop, maxPoolForward } from './pool.js';
+
+/** The geometry of a 2-D pool (MaxPool / MaxPoolGrad attributes) over an NHWC input, or null (dilation, other layouts). */
+function poolGeometry(shape: number[], attrs: tf.NamedAttrMap): ReturnType<typeof geometry> {
+  if (shape.length !== 4) return null;
+  const info = tf.backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  return geometry(info);
+}
 
 function binaryKernel(op: BinaryOp): FastKernel {
   return ({ inputs }, backend) => {
@@ -87,6 +102,23 @@ export const tensorKernels: Record<string, FastKernel> = {
     if (!xv) return null;
     const perm = attrs.perm as number[];
     return backend.makeTensorInfo(perm.map((p) => x.shape[p]), 'float32', transpose(xv, x.shape, perm));
+  },
+  MaxPool: ({ inputs, attrs = {} }, backend) => {
+    const { x } = inputs;
+    if (!x) return null;
+    const xv = values(backend, x);
+    const g = xv && poolGeometry(x.shape, attrs);
+    if (!xv || !g) return null;
+    return backend.makeTensorInfo([g.batch, g.outH, g.outW, g.outC], 'float32', maxPoolForward(g, xv));
+  },
+  MaxPoolGrad: ({ inputs, attrs = {} }, backend) => {
+    const { dy, input } = inputs;
+    if (!dy || !input) return null;
+    const dyv = values(backend, dy);
+    const xv = values(backend, input);
+    const g = xv && poolGeometry(input.shape, attrs);
+    if (!dyv || !xv || !g) return null;
+    return backend.makeTensorInfo(input.shape, 'float32', maxPoolBackprop(g, xv, dyv));
   },
   AvgPoolGrad: ({ inputs, attrs = {} }, backend) => {
     const { dy, input } = inputs;

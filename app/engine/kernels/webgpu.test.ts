@@ -16,6 +16,8 @@ import { tf } from '../tf.js';
 import { activation, batchNormTrain, channelShuffle, conv2d, pool, squeezeExcite, type ConvAttrs } from '../ops.js';
 import { ADDED_KERNEL_NAMES, FAST_KERNEL_NAMES, fastCpuKernelsActive, useFastCpuKernels } from './register.js';
 import { channelScale, relu, spatialMean } from './fused.js';
+import { ADAMW_STEP, SGD_STEP } from './optim.js';
+import { adamWUpdate, sgdUpdate } from '../../train/optimizers.js';
 import { Rng } from '../../model/random.js';
 import { onCpu, relErr, useWebGpu } from '../webgpu-test-support.js';
 
@@ -80,7 +82,7 @@ test('tfjs-backend-webgpu has its own kernel for every tfjs kernel the cpu backe
 });
 
 test('convolutions: plain (padded, strided, dilated), depthwise, grouped 1×1, and their gradients', async () => {
-  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'PadV2', 'Slice'];
+  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'PadV2', 'Slice', 'SePruneConv2DBias'];
   await compare('conv 3×3 pad 1 stride 2', conv, (x, k, b) => [conv2d(x as tf.Tensor4D, k as tf.Tensor4D, convAttrs({ strides: [2, 2], pads: [1, 1, 1, 1] }), b)], [
     randn([2, 7, 7, 3], 1),
     randn([3, 3, 3, 5], 2, 0.3),
@@ -129,18 +131,44 @@ test('ReLU, spatial mean, channel scale and the whole squeeze-and-excitation blo
     randn([2, 5], 33),
   ]);
   for (const gate of ['sigmoid', 'hard-sigmoid'] as const) {
-    await compare(`SE block, ${gate} gate`, ['RealDiv'], (x, fc1, b1, fc2, b2) => {
+    await compare(`SE block, ${gate} gate`, ['RealDiv', 'BatchMatMul', ...(gate === 'hard-sigmoid' ? ['SePruneHardSigmoid', 'SePruneHardSigmoidGrad'] : [])], (x, fc1, b1, fc2, b2) => {
       const r = squeezeExcite(x as tf.Tensor4D, { fc1: fc1 as tf.Tensor2D, fc1Bias: b1, fc2: fc2 as tf.Tensor2D, fc2Bias: b2 }, { gate, gateAlpha: 1 / 6, gateBeta: 0.5, innerAct: 'relu' });
       return [r.y, r.gate];
     }, [randn([2, 4, 4, 8], 34), randn([8, 2], 35, 0.5), randn([2], 36), randn([2, 8], 37, 0.5), randn([8], 38)]);
   }
-  await compare('hard-swish', [], (x) => [activation(x, 'hard-swish')], [randn([2, 9], 39, 3)]);
+  await compare('hard-swish', ['SePruneHardSwish', 'SePruneHardSwishGrad'], (x) => [activation(x, 'hard-swish')], [randn([2, 9], 39, 3)]);
 });
 
 test('channel shuffle, average pooling (with padding excluded) and its gradient', async () => {
   await compare('channel shuffle, 3 groups', ['Transpose'], (x) => [channelShuffle(x as tf.Tensor4D, 3)], [randn([2, 3, 3, 6], 40)]);
   const avg = { type: 'avg' as const, global: false, kernel: [3, 3] as [number, number], strides: [2, 2] as [number, number], pads: [1, 1, 1, 1] as [number, number, number, number], countIncludePad: false };
   await compare('avg pool 3×3 stride 2 pad 1', ['AvgPoolGrad', 'RealDiv'], (x) => [pool(x as tf.Tensor4D, avg)], [randn([2, 6, 6, 3], 41)]);
+  const max = { ...avg, type: 'max' as const };
+  await compare('max pool 3×3 stride 2 pad 1', ['MaxPool', 'MaxPoolGrad'], (x) => [pool(x as tf.Tensor4D, max)], [randn([2, 6, 6, 3], 42)]);
+});
+
+test('the optimiser updates (SGD with momentum, Nesterov; AdamW) equal their tfjs ops on webgpu', async () => {
+  const inputs = [randn([5, 7], 50), randn([5, 7], 51), randn([5, 7], 52), randn([5, 7], 53, 0.1)];
+  const run = () =>
+    tf.tidy(() => {
+      const [v, g, a, b] = inputs.map((i) => tf.tensor(i.v, i.shape));
+      const sq = tf.abs(b);
+      return [
+        ...sgdUpdate(v, g, a, 0.1, 0.01, 0.9, false),
+        ...sgdUpdate(v, g, a, 0.1, 0.05, 0.8, true),
+        ...adamWUpdate(v, g, a, sq, { lr: 0.01, wd: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, t: 3 }),
+      ].filter((t): t is tf.Tensor => t !== undefined);
+    });
+  const read = async (ts: tf.Tensor[]) => {
+    const out = await Promise.all(ts.map(async (t) => Float32Array.from(await t.data<'float32'>())));
+    tf.dispose(ts);
+    return out;
+  };
+  const ref = await onCpu(() => read(run()));
+  const got = await read(run());
+  assert.equal(got.length, ref.length);
+  got.forEach((v, i) => assert.ok(relErr(v, ref[i]) <= TOL, `update output ${i}: relative error ${relErr(v, ref[i]).toExponential(2)}`));
+  for (const k of [SGD_STEP, ADAMW_STEP]) covered.add(k);
 });
 
 test('every kernel register.ts adds or replaces on cpu was compared on webgpu', () => {
