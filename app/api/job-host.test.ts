@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { JobContext } from './jobs.js';
 import { forkJobProcess, processHost, type FromWorker, type JobProcess, type ToWorker } from './job-host.js';
-import { createService } from './service.js';
-import type { JobEvent } from './contract.js';
+import { serviceHarness } from './service-harness.js';
 
 /** A job process that answers as `script` says, without starting anything. */
 function fakeProcess(script: (m: ToWorker, say: (m: FromWorker) => void, exit: (why: string) => void) => void): JobProcess & { killed: boolean } {
@@ -90,16 +89,7 @@ test('cancel: the job is asked to stop; one that does not is killed after the gr
 });
 
 test('a real job process: the event loop stays free while statistics run, and a mistake inside the job is its sentence', { timeout: 120_000 }, async (t) => {
-  const events: JobEvent[] = [];
-  const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null, jobs: processHost(() => forkJobProcess()) });
-  const until = async (jobId: string): Promise<JobEvent> => {
-    for (let i = 0; i < 2000; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`job ${jobId} did not finish`);
-  };
+  const { service, events, until } = serviceHarness({ jobs: processHost(() => forkJobProcess()) }, 50_000, 25);
   try {
     const m = await service.openModel({ model: 'zoo:se-resnet-demo' });
     const data = { data: 'fashion-mnist', split: 'train' as const, limit: 600, seed: 0, preprocess: m.preprocessing };

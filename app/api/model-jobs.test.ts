@@ -9,27 +9,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createService } from './service.js';
-import type { CompareResult, DataChoice, ExportResult, FinetuneResult, JobEvent } from './contract.js';
+import { serviceHarness } from './service-harness.js';
+import type { CompareResult, DataChoice, ExportResult, FinetuneResult } from './contract.js';
 import { buildZooModel } from '../model/zoo/index.js';
 import { openDataset, sampleIndices } from '../data/index.js';
 import { compareModels } from '../eval/compare.js';
 
 const MODEL = 'zoo:se-mobilenet-demo';
 
-function harness() {
-  const events: JobEvent[] = [];
-  const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null });
-  const until = async (jobId: string): Promise<JobEvent> => {
-    for (let i = 0; i < 1200; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${jobId} did not finish`);
-  };
-  return { service, events, until };
-}
+const harness = () => serviceHarness();
 
 test('compare of session models equals compareModels; the same model twice differs by zero', { timeout: 60_000 }, async () => {
   const { service, until } = harness();

@@ -12,28 +12,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createService } from './service.js';
+import { serviceHarness } from './service-harness.js';
 import { forkJobProcess, processHost } from './job-host.js';
 import { appMessage } from './error-words.js';
 import { diskBytes } from '../eval/compare.js';
 import { ReadOnlyModelError, UserError } from '../model/errors.js';
-import type { CompareResult, DataChoice, ExportResult, JobEvent, ModelInfo } from './contract.js';
+import type { CompareResult, DataChoice, ExportResult, ModelInfo } from './contract.js';
 
 const MODEL = 'zoo:se-mobilenet-demo-fmnist';
 
-function harness(inProcess = false) {
-  const events: JobEvent[] = [];
-  const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null, ...(inProcess ? {} : { jobs: processHost(() => forkJobProcess()) }) });
-  const until = async (jobId: string): Promise<JobEvent> => {
-    for (let i = 0; i < 6000; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${jobId} did not finish`);
-  };
-  return { service, until };
-}
+const harness = (inProcess = false) => serviceHarness(inProcess ? {} : { jobs: processHost(() => forkJobProcess()) }, 300_000);
 
 test('exported files open read-only beside their float model, compare in their own runtimes and refuse changes', { timeout: 600_000 }, async (t) => {
   const { service, until } = harness();

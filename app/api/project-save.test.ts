@@ -10,26 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createService } from './service.js';
-import type { DataChoice, FinetuneResult, JobEvent, PruneResult } from './contract.js';
+import { serviceHarness } from './service-harness.js';
+import type { DataChoice, FinetuneResult, PruneResult } from './contract.js';
 import { PRUNE_DEFAULTS } from './contract.js';
 import { loadModel } from '../import/load.js';
 import { graphHash } from '../model/graph-hash.js';
 import { OutputExistsError } from '../model/errors.js';
 
-function harness() {
-  const events: JobEvent[] = [];
-  const service = createService({ emit: (e) => events.push(e), version: 'test', recent: null });
-  const until = async (jobId: string): Promise<JobEvent> => {
-    for (let i = 0; i < 2400; i++) {
-      const e = events.find((x) => x.jobId === jobId && x.type !== 'progress' && x.type !== 'queued');
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${jobId} did not finish`);
-  };
-  return { service, until };
-}
+const harness = () => serviceHarness({}, 120_000);
 
 test('a saved session reopens as the same models, parents, statistics and history; the CLI reads its current model', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seprune-save-'));
