@@ -4,6 +4,7 @@
  */
 import type { ModelFormat, ModelReader } from './reader.js';
 import { projectReader } from './project-reader.js';
+import { orList } from '../util/words.js';
 import { onnxReader } from './onnx/reader.js';
 import { tfjsReader } from './tfjs/reader.js';
 
@@ -31,6 +32,5 @@ export function modelFileList(): string {
 
 /** The formats in a sentence's words: ".seprune, .onnx or TF.js model.json". */
 export function modelFileNames(): string {
-  const names = modelReaders.map((r) => r.name);
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
+  return orList(modelReaders.map((r) => r.name));
 }

@@ -9,6 +9,7 @@ import type { LoadedModel } from '../model/project.js';
 import { loadModel } from '../import/load.js';
 import { modelFormats } from '../import/index.js';
 import type { ModelFormat } from '../import/reader.js';
+import { orList } from '../util/words.js';
 import { openExported, type ExportedModel } from '../../export/open-exported.js';
 
 /** Formats opened only as exported files, read-only (ONNX and TF.js model.json are the IR readers' endings already). */
@@ -26,8 +27,7 @@ export function openableExtensions(): string[] {
 
 /** Their names in a sentence's words: ".seprune, .onnx, TF.js model.json or .tflite". */
 export function openableNames(): string {
-  const names = openableFormats().map((f) => f.name);
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
+  return orList(openableFormats().map((f) => f.name));
 }
 
 export type OpenedModel = { loaded: LoadedModel } | { exported: ExportedModel };

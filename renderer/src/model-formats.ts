@@ -3,6 +3,7 @@
  * input's `accept`, which dropped files are models, and the sentence that names them.
  */
 import type { ModelFormatDto } from '../../app/api/contract.js';
+import { orList } from '../../app/util/words.js';
 
 /** The file input's accept list: every model extension and every companion's. */
 export function acceptOf(formats: readonly ModelFormatDto[]): string {
@@ -25,6 +26,5 @@ export function formatsInWords(formats: readonly ModelFormatDto[]): string {
 
 /** ".seprune, .onnx or TF.js model.json": the names alone. */
 export function namesInWords(formats: readonly ModelFormatDto[]): string {
-  const names = formats.map((f) => f.name);
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'model');
+  return orList(formats.map((f) => f.name), 'model');
 }

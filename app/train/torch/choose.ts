@@ -7,6 +7,7 @@
  * any data is written.
  */
 import { UserError } from '../../model/errors.js';
+import { orList } from '../../util/words.js';
 import { findTorchPython, noTorchReason, type TorchProbe } from './python.js';
 import { engineChoices, engineNamed, TRAIN_ENGINES } from '../engines/index.js';
 
@@ -44,7 +45,7 @@ export function torchInfo(env: NodeJS.ProcessEnv = process.env): { available: bo
 
 export function chooseEngine(choice: EngineChoice = 'auto', device = 'auto', env: NodeJS.ProcessEnv = process.env): EngineDecision {
   const choices = engineChoices();
-  if (!choices.includes(choice)) throw new UserError(`--engine must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(choice)}".`);
+  if (!choices.includes(choice)) throw new UserError(`--engine must be ${orList(choices)}, got "${String(choice)}".`);
   if (!isDeviceSpec(device)) throw new UserError(`--device must be auto, cpu, cuda, cuda:N or mps, got "${device}".`);
   if (choice !== 'auto') {
     const e = engineNamed(choice);
