@@ -9,6 +9,7 @@
  * `version` and `listZoo` use the host's plain GET routes, so the Start page also works against
  * the static host alone.
  */
+import { baseName } from './paths.js';
 import { API_METHODS, DOWNLOAD_ROUTE, JOB_METHODS, TOKEN_HEADER, UPLOAD_LIMITS, UPLOAD_ROUTE, type JobEvent, type ModelInfo, type RendererApi, type UploadHeader } from '../../app/api/contract.js';
 
 declare global {
@@ -208,7 +209,7 @@ export async function downloadExported(path: string): Promise<void> {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = path.split(/[\\/]/).pop() || 'download';
+  a.download = baseName(path) || 'download';
   document.body.append(a);
   a.click();
   a.remove();

@@ -24,6 +24,7 @@ import {
 } from '../../app/api/contract.js';
 import { getApi, readableError, uploadModel } from './api.js';
 import { formatsInWords, isModelFile } from './model-formats.js';
+import { dirName } from './paths.js';
 import { advanceSince, estimateEta, type EtaSince } from '../../app/util/eta.js';
 
 /** What the app's own dialog asks for: a model file, a folder, or where to save the session. */
@@ -434,9 +435,7 @@ export async function cancelJob(): Promise<void> {
 export async function saveSession(as = false): Promise<void> {
   const m = ui.model;
   if (!m) return;
-  const sep = ui.savedPath.includes('\\') && !ui.savedPath.includes('/') ? '\\' : '/';
-  const folder = ui.savedPath ? ui.savedPath.slice(0, ui.savedPath.lastIndexOf(sep)) : '';
-  const path = !as && ui.savedPath ? ui.savedPath : await choosePath('save', 'Save the session', getApi().desktop ? ui.savedPath : folder);
+  const path = !as && ui.savedPath ? ui.savedPath : await choosePath('save', 'Save the session', getApi().desktop ? ui.savedPath : dirName(ui.savedPath));
   if (!path) return;
   await guarded('Saving the session…', async () => {
     // Replacing was asked about in the dialog (or it is this session's own file).
